@@ -1,0 +1,70 @@
+"""Entry point of the ``nastune`` command: builds the parser from the command-group modules and runs one."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..exceptions import NastunersError
+
+# Command-group modules; each defines ``register(subparsers, groups)``. Order is the order in ``--help``.
+_GROUP_MODULES = ("space", "tuners", "annotate", "bench", "experiment")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="nastune",
+        description="Neural architecture search with NNI's general NAS programming interface.",
+    )
+    parser.add_argument("--version", action="version", version=f"nastune {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for name in _GROUP_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__package__}.{name}":
+                continue  # that command group is not part of this build
+            raise
+        module.register(subparsers, groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``nastune`` with ``argv``; return the exit status (0 ok, 1 usage error, 2 invalid input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    func = getattr(args, "func", None)
+    if func is None:
+        # a group without a sub-command: show that group's help
+        target = getattr(args, "_group_parser", parser)
+        target.print_help(sys.stderr)
+        return 1
+    try:
+        return int(func(args) or 0)
+    except NastunersError as exc:
+        if args.debug:
+            raise
+        print(f"nastune: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nastune: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as exc:
+        if args.debug:
+            raise
+        print(f"nastune: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
