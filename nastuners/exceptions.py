@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "AnnotationError",
@@ -46,6 +47,14 @@ class _IssuesError(NastunersError, ValueError):
         lines = [f"{head}invalid {what} ({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  - {issue}" for issue in self.issues]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the default pickles ``args`` (the message) and would rebuild ``issues`` from it: keep the real state
+        return (_rebuild_issues_error, (type(self), self.issues, self.source))
+
+
+def _rebuild_issues_error(cls: type[_IssuesError], issues: list[Issue], source: str | None) -> _IssuesError:
+    return cls(issues, source=source)
 
 
 class SearchSpaceError(_IssuesError):

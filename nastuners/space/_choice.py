@@ -3,141 +3,140 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ChoiceError, Issue
-from ._model import Block, ChoiceParam, Layer
+from . import _inputs
+from ._model import Block, ChoiceParam, Decision, Layer
+from ._parse import json_path, option_key, show
 
 if TYPE_CHECKING:
     from ._space import SearchSpace, Vector
 
-
-def _p(path: str, key: str | int) -> str:
-    return f"{path}[{json.dumps(key)}]"
+_LAYER_EXAMPLE = '{"chosen_layer": "<one of layer_choice>", "chosen_inputs": [...]}'
 
 
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b or (
-        isinstance(a, (int, float)) and isinstance(b, (int, float))
-        and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
+def _option_index(options: tuple[Any, ...], value: Any) -> int | None:
+    try:
+        wanted = option_key(value)
+        return next((i for i, opt in enumerate(options) if option_key(opt) == wanted), None)
+    except TypeError:  # unhashable or incomparable value: not an option
+        return None
 
 
 class _Checker:
+    """Walks a choice document in decision order; ``vector`` is complete only when ``issues`` is empty."""
+
     def __init__(self, space: SearchSpace, *, strict: bool) -> None:
         self.space = space
         self.strict = strict
         self.issues: list[Issue] = []
         self.vector: list[int] = []
+        self.inputs_decisions: dict[int, Decision] = {
+            id(d.layer): d for d in space.decisions if d.kind == "inputs"}
 
     def err(self, path: str, message: str) -> None:
         self.issues.append(Issue(path, message))
-        self.vector.append(-1)
 
     def check(self, doc: Any) -> None:
         if not isinstance(doc, Mapping):
-            self.issues.append(Issue("$", f"a choice document must be an object, got {type(doc).__name__}"))
+            self.err("$", f"a choice document must be an object mapping block ids (and choice keys) to "
+                          f"choices, got {type(doc).__name__} {show(doc)}")
             return
-        known = {e.key for e in self.space.entries}
+        known = [e.key for e in self.space.entries]
         for key in doc:
             if key not in known:
-                close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                self.issues.append(Issue(_p("$", key), f"not a key of the search space{hint}"))
+                close = difflib.get_close_matches(key, known, n=1) if isinstance(key, str) else []
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                self.err(json_path("$", key), f"{show(key)} is not a key of the search space; {hint}"
+                                              f"keys: {show(known)}; remove it")
         for entry in self.space.entries:
-            path = _p("$", entry.key)
+            path = json_path("$", entry.key)
             if entry.key not in doc:
-                what = "block" if isinstance(entry, Block) else "choice entry"
-                self.err(path, f"missing {what} {entry.key!r}")
-                continue
-            if isinstance(entry, ChoiceParam):
+                if isinstance(entry, Block):
+                    self.err(path, f"missing block {entry.key!r}; add {{\"<layer id>\": {_LAYER_EXAMPLE}}} "
+                                   "for each of its layers")
+                else:
+                    self.err(path, f"missing choice entry {entry.key!r}; add one of the options "
+                                   f"{show(list(entry.options))}")
+            elif isinstance(entry, ChoiceParam):
                 self.param(entry, doc[entry.key], path)
             else:
                 self.block(entry, doc[entry.key], path)
 
     def param(self, param: ChoiceParam, value: Any, path: str) -> None:
-        for i, opt in enumerate(param.options):
-            if _same(opt, value):
-                self.vector.append(i)
-                return
-        self.err(path, f"{json.dumps(value, default=repr)} is not one of the options "
-                       f"{json.dumps(list(param.options), default=repr)}")
+        i = _option_index(param.options, value)
+        if i is None:
+            self.err(path, f"{show(value)} is not one of the options {show(list(param.options))}; "
+                           "use one of them")
+        else:
+            self.vector.append(i)
 
     def block(self, block: Block, value: Any, path: str) -> None:
         if not isinstance(value, Mapping):
-            self.err(path, "a block choice must map layer ids to {\"chosen_layer\", \"chosen_inputs\"}")
+            self.err(path, f"a block choice must map layer ids to {_LAYER_EXAMPLE}, got {show(value)}")
             return
-        names = {layer.name for layer in block.layers}
+        names = [layer.name for layer in block.layers]
         for key in value:
             if key not in names:
-                self.issues.append(Issue(_p(path, key), f"block {block.key!r} has no layer {key!r}; "
-                                                        f"layers: {sorted(names)}"))
+                self.err(json_path(path, key), f"block {block.key!r} has no layer {show(key)}; "
+                                               f"its layers: {names}; remove it")
         for layer in block.layers:
-            lpath = _p(path, layer.name)
+            lpath = json_path(path, layer.name)
             if layer.name not in value:
-                self.err(lpath, f"missing layer {layer.name!r}")
-                if layer.optional_inputs:
-                    self.vector.append(-1)
-                continue
-            self.layer(layer, value[layer.name], lpath)
+                self.err(lpath, f"missing layer {layer.name!r}; add {_LAYER_EXAMPLE}")
+            else:
+                self.layer(layer, value[layer.name], lpath)
 
     def layer(self, layer: Layer, value: Any, path: str) -> None:
         if not isinstance(value, Mapping):
-            self.err(path, "expected {\"chosen_layer\": ..., \"chosen_inputs\": [...]}")
-            if layer.optional_inputs:
-                self.vector.append(-1)
+            self.err(path, f"expected {_LAYER_EXAMPLE}, got {show(value)}")
             return
         for key in value:
             if key not in ("chosen_layer", "chosen_inputs"):
-                self.issues.append(Issue(_p(path, key), "unexpected key; a layer choice has "
-                                                        "\"chosen_layer\" and \"chosen_inputs\""))
-        chosen = value.get("chosen_layer")
+                self.err(json_path(path, key), f"unexpected key {show(key)}; a layer choice has only "
+                                               "\"chosen_layer\" and \"chosen_inputs\": remove it")
         if "chosen_layer" not in value:
-            self.err(path, "missing \"chosen_layer\"")
-        elif isinstance(chosen, str) and chosen in layer.layer_choice:
-            self.vector.append(layer.layer_choice.index(chosen))
+            self.err(path, f"missing \"chosen_layer\"; add one of {list(layer.layer_choice)}")
         else:
-            self.err(_p(path, "chosen_layer"), f"chosen_layer {json.dumps(chosen, default=repr)} is not one of "
-                                               f"{list(layer.layer_choice)}")
+            chosen = value["chosen_layer"]
+            if isinstance(chosen, str) and chosen in layer.layer_choice:
+                self.vector.append(layer.layer_choice.index(chosen))
+            else:
+                self.err(json_path(path, "chosen_layer"), f"chosen_layer {show(chosen)} is not one of "
+                                                          f"{list(layer.layer_choice)}; use one of them")
         inputs = value.get("chosen_inputs", [])
-        ipath = _p(path, "chosen_inputs")
+        ipath = json_path(path, "chosen_inputs")
         if not isinstance(inputs, list):
-            self.issues.append(Issue(ipath, f"chosen_inputs must be a list of input names, got "
-                                            f"{json.dumps(inputs, default=repr)}"))
-            if layer.optional_inputs:
-                self.vector.append(-1)
+            self.err(ipath, f"chosen_inputs must be a list of input names, got {show(inputs)}; "
+                            f"write e.g. {show(list(layer.optional_inputs[:1]))}")
             return
         self.inputs(layer, inputs, ipath)
 
     def inputs(self, layer: Layer, inputs: list[Any], path: str) -> None:
-        ok = True
+        before = len(self.issues)
+        optional = layer.optional_inputs
         for i, name in enumerate(inputs):
-            if not isinstance(name, str) or name not in layer.optional_inputs:
-                self.issues.append(Issue(_p(path, i), f"{json.dumps(name, default=repr)} is not one of the "
-                                                      f"optional inputs {list(layer.optional_inputs)}"))
-                ok = False
-        count = len(inputs)
+            if not isinstance(name, str) or name not in optional:
+                self.err(json_path(path, i), f"{show(name)} is not one of the optional inputs "
+                                             f"{list(optional)} of {layer.path}; use one of them")
+        count, n = len(inputs), len(optional)
         if not layer.size_lo <= count <= layer.size_hi:
             allowed = (f"exactly {layer.size_lo}" if layer.size_lo == layer.size_hi
                        else f"{layer.size_lo} to {layer.size_hi}")
-            self.issues.append(Issue(path, f"{count} inputs chosen; {layer.path} takes {allowed}"))
-            ok = False
-        n = len(layer.optional_inputs)
-        if ok and self.strict and count <= n and len(set(inputs)) != count:
-            self.issues.append(Issue(path, f"repeated inputs {inputs} cannot be encoded: nastune encodes "
-                                           f"{count} distinct inputs out of {n}"))
-            ok = False
-        if not layer.optional_inputs:
+            self.err(path, f"{count} inputs chosen {show(inputs)}; {layer.path} takes {allowed} of "
+                           f"{list(optional)}")
+        if len(self.issues) > before:
             return
-        if not ok:
-            self.vector.append(-1)
+        if self.strict and count <= n and len(set(inputs)) != count:
+            self.err(path, f"repeated inputs {show(inputs)} cannot be encoded: with {count} <= {n} "
+                           "optional inputs nastune's encoding picks distinct inputs; use distinct names "
+                           "(validate_choice accepts NNI's repeats)")
             return
-        indices = tuple(sorted(layer.optional_inputs.index(name) for name in inputs))
-        d = next(d for d in self.space.decisions if d.kind == "inputs" and d.layer is layer)
-        from ._space import _category
-
-        self.vector.append(_category(d, indices))
+        if optional and self.strict:
+            decision = self.inputs_decisions[id(layer)]
+            self.vector.append(_inputs.category(decision, [optional.index(name) for name in inputs]))
 
 
 def validate(space: SearchSpace, doc: Any, *, source: str | None = None) -> None:

@@ -20,7 +20,7 @@ def count_subsets(n: int, c: int) -> int:
 
 
 def _rank_combination(indices: tuple[int, ...], n: int) -> int:
-    """Lexicographic rank of a strictly increasing tuple among all ``len(indices)``-subsets of ``range(n)``."""
+    """Lexicographic rank of an increasing tuple among all ``len(indices)``-subsets of ``range(n)``."""
     c = len(indices)
     rank = 0
     prev = -1

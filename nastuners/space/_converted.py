@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..exceptions import ChoiceError, Issue
+from ._parse import json_path
 
 PREFIX = "_mutable_layer"
 
@@ -22,7 +23,7 @@ def converted_prefix(block: str, layer: str) -> str:
 
 
 def convert_space(space_json: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the converted form of a (wrapped or unwrapped) mutable_layer space; ``space_json`` is not mutated."""
+    """The converted form of a (wrapped or unwrapped) mutable_layer space; ``space_json`` is not mutated."""
     out: dict[str, Any] = {}
     for key, entry in space_json.items():
         if isinstance(entry, Mapping) and entry.get("_type") == "mutable_layer":
@@ -57,10 +58,12 @@ def decode_converted_layer(params: Mapping[str, Any], block: str, layer: str,
                            input_names: Sequence[str]) -> tuple[Any, list[str]]:
     """Decode one layer's ``(chosen_layer, chosen_inputs)`` from converted parameters.
 
-    Raises ``ChoiceError`` (naming the key) when a key is missing or a count asks for inputs that do not exist.
+    Raises ``ChoiceError`` (naming the key) when a key is missing or a count asks for inputs that do not
+    exist.
     """
     p = converted_prefix(block, layer)
-    issues = [Issue(f"$[{k!r}]", "missing converted parameter")
+    issues = [Issue(json_path("$", k), f"missing converted parameter {k!r}; the converted format has "
+                    "<P>/layer_choice, <P>/optional_input_size and <P>/optional_input_chosen_state")
               for k in (f"{p}/layer_choice", f"{p}/optional_input_size", f"{p}/optional_input_chosen_state")
               if k not in params]
     if issues:
@@ -69,14 +72,17 @@ def decode_converted_layer(params: Mapping[str, Any], block: str, layer: str,
     try:
         count = int(params[f"{p}/optional_input_size"])
         state = int(params[f"{p}/optional_input_chosen_state"])
-    except (TypeError, ValueError) as exc:
-        raise ChoiceError([Issue(f"$[{p!r}]", f"size and state must be integers ({exc})")]) from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ChoiceError([Issue(json_path("$", f"{p}/optional_input_size"),
+                                 f"size and chosen state must be integers ({exc})")]) from None
     keys = sorted(input_names)
     if count > 0 and not keys:
-        raise ChoiceError([Issue(f"$[{p + '/optional_input_size'!r}]",
-                                 f"count {count} asks for inputs, but the layer has no optional inputs")])
+        raise ChoiceError([Issue(json_path("$", f"{p}/optional_input_size"),
+                                 f"count {count} asks for inputs, but the layer has no optional inputs; "
+                                 "expected 0")])
     if count < 0 or state < 0:
-        raise ChoiceError([Issue(f"$[{p!r}]", f"size {count} and state {state} must be >= 0")])
+        raise ChoiceError([Issue(json_path("$", f"{p}/optional_input_size"),
+                                 f"size {count} and chosen state {state} must be >= 0")])
     chosen: list[str] = []
     for _ in range(count):
         chosen.append(keys[state % len(keys)])

@@ -13,7 +13,8 @@ class Layer:
     """One ``mutable_layer``: candidate ops, optional inputs and how many of them to pick.
 
     ``size_lo``/``size_hi`` are the inclusive bounds of the number of chosen inputs (``k`` gives ``k, k``; no
-    optional inputs gives ``0, 0``). ``size_json`` keeps the form written in the document (``int`` or ``[lo, hi]``).
+    optional inputs gives ``0, 0``). ``size_json`` keeps the form written in the document (``k`` or
+    ``(lo, hi)``, a tuple so that layers stay hashable).
     """
 
     block: str
@@ -22,7 +23,7 @@ class Layer:
     optional_inputs: tuple[str, ...]
     size_lo: int
     size_hi: int
-    size_json: int | list[int] = 0
+    size_json: int | tuple[int, int] = 0
 
     @property
     def path(self) -> str:
@@ -52,7 +53,7 @@ class Decision:
     """One categorical decision of the encoding.
 
     ``kind`` is ``"op"`` (which candidate op of ``layer``), ``"inputs"`` (which subset of ``layer``'s optional
-    inputs) or ``"choice"`` (which option of ``param``). ``n`` is the number of categories, an exact Python int.
+    inputs) or ``"choice"`` (which option of ``param``). ``n`` is the number of categories (an exact int).
     For ``inputs`` decisions ``counts`` lists the allowed input counts and ``offsets`` where each count's
     categories start.
     """

@@ -7,28 +7,23 @@ import random
 from collections.abc import Iterator, Mapping
 from itertools import product
 from math import prod
+from operator import index as _as_int
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import SearchSpaceError
-from . import _choice
-from ._combinatorics import count_subsets, rank_subset, unrank_subset
+from ..exceptions import ChoiceError, Issue, SearchSpaceError
+from . import _choice, _inputs
 from ._converted import decode_converted_layer
 from ._model import Block, ChoiceParam, Decision, Layer
-from ._parse import parse_space
+from ._parse import parse_space, show
 
 Vector = tuple[int, ...]
 
 
-def _inputs_decision(layer: Layer) -> Decision:
-    n = len(layer.optional_inputs)
-    counts = tuple(range(layer.size_lo, layer.size_hi + 1))
-    offsets = []
-    total = 0
-    for c in counts:
-        offsets.append(total)
-        total += count_subsets(n, c)
-    return Decision("inputs", total, layer=layer, counts=counts, offsets=tuple(offsets))
+def _size_json(layer: Layer) -> int | list[int]:
+    if not layer.optional_inputs:
+        return 0
+    return layer.size_json if isinstance(layer.size_json, int) else list(layer.size_json)
 
 
 class SearchSpace:
@@ -52,7 +47,7 @@ class SearchSpace:
             for layer in entry.layers:
                 decisions.append(Decision("op", len(layer.layer_choice), layer=layer))
                 if layer.optional_inputs:
-                    decisions.append(_inputs_decision(layer))
+                    decisions.append(_inputs.inputs_decision(layer))
         self.decisions = tuple(decisions)
         self.cardinality: int = prod(d.n for d in self.decisions)
         self._sizes = tuple(d.n for d in self.decisions)
@@ -78,7 +73,7 @@ class SearchSpace:
                 out[entry.key] = {"_type": "mutable_layer", "_value": {
                     layer.name: {"layer_choice": list(layer.layer_choice),
                                  "optional_inputs": list(layer.optional_inputs),
-                                 "optional_input_size": layer.size_json if layer.optional_inputs else 0}
+                                 "optional_input_size": _size_json(layer)}
                     for layer in entry.layers}}
         return out
 
@@ -95,23 +90,42 @@ class SearchSpace:
     # -- input subsets ---------------------------------------------------------------------------------
     def input_subset(self, decision_index: int, category: int) -> tuple[int, ...]:
         """Indices (declaration order, sorted) of the optional inputs that ``category`` stands for."""
-        d = self.decisions[decision_index]
-        if d.kind != "inputs":
-            msg = f"decision {decision_index} ({d.label}) is not an inputs decision"
-            raise ValueError(msg)
-        return _subset(d, category)
+        return _inputs.subset(self.decisions[decision_index], category)
 
     def input_category(self, decision_index: int, indices: tuple[int, ...] | list[int]) -> int:
         """Category of the inputs decision ``decision_index`` for the given input indices (any order)."""
-        d = self.decisions[decision_index]
-        return _category(d, tuple(sorted(indices)))
+        return _inputs.category(self.decisions[decision_index], indices)
+
+    def input_neighbours(self, decision_index: int, category: int) -> list[int]:
+        """Categories one input away from ``category`` (one added, dropped or swapped), sorted, not itself.
+
+        The moves :meth:`neighbours` makes for an inputs decision; a count ``<= n`` never gets repeats.
+        """
+        return _inputs.neighbour_categories(self.decisions[decision_index], category)
 
     # -- encoding --------------------------------------------------------------------------------------
+    def check_vector(self, vector: Vector | list[int]) -> Vector:
+        """``vector`` as a tuple of ints; ``ValueError`` naming the decision when it does not fit."""
+        if len(vector) != len(self._sizes):
+            msg = (f"vector has {len(vector)} entries, the space has {len(self._sizes)} decisions; "
+                   "encode a choice document with space.encode(doc)")
+            raise ValueError(msg)
+        for v, n in zip(vector, self._sizes):  # noqa: B905 (lengths checked above); fast path: plain ints
+            if v.__class__ is not int or not 0 <= v < n:
+                break
+        else:
+            return vector if vector.__class__ is tuple else tuple(vector)
+        out = tuple(_as_int(v) for v in vector)  # numpy ints and the like; TypeError for floats
+        for i, (v, n) in enumerate(zip(out, self._sizes, strict=True)):
+            if not 0 <= v < n:
+                msg = (f"vector[{i}] = {v} is out of range for {self.decisions[i].label}: "
+                       f"expected 0 <= v < {n}")
+                raise ValueError(msg)
+        return out
+
     def decode(self, vector: Vector | list[int]) -> dict[str, Any]:
         """The native choice document of ``vector`` (inputs in declaration order)."""
-        if len(vector) != len(self.decisions):
-            msg = f"vector has {len(vector)} entries, the space has {len(self.decisions)} decisions"
-            raise ValueError(msg)
+        vector = self.check_vector(vector)
         doc: dict[str, Any] = {}
         i = 0
         for entry in self.entries:
@@ -125,7 +139,7 @@ class SearchSpace:
                 i += 1
                 names: list[str] = []
                 if layer.optional_inputs:
-                    names = [layer.optional_inputs[j] for j in _subset(self.decisions[i], vector[i])]
+                    names = [layer.optional_inputs[j] for j in _inputs.subset(self.decisions[i], vector[i])]
                     i += 1
                 block[layer.name] = {"chosen_layer": chosen, "chosen_inputs": names}
             doc[entry.key] = block
@@ -148,31 +162,40 @@ class SearchSpace:
         return json.dumps(self.decode(vector), sort_keys=True, separators=(",", ":"))
 
     def from_converted(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """Decode NNI's flattened hyperopt format (``_mutable_layer/<block>/<layer>/...``) to a native document."""
+        """Decode NNI's flattened hyperopt format (``_mutable_layer/<block>/<layer>/...``) to a native doc.
+
+        Raises ``ChoiceError`` listing every missing or undecodable parameter, or when the decoded document
+        does not fit the space (repeated inputs, which NNI produced, are accepted).
+        """
         doc: dict[str, Any] = {}
+        issues: list[Issue] = []
         for entry in self.entries:
             if isinstance(entry, ChoiceParam):
                 if entry.key in params:
                     doc[entry.key] = params[entry.key]
+                else:
+                    issues.append(Issue(f"$[{json.dumps(entry.key)}]", f"missing choice entry {entry.key!r}; "
+                                        f"add one of the options {show(list(entry.options))}"))
                 continue
             doc[entry.key] = {}
             for layer in entry.layers:
-                chosen, inputs = decode_converted_layer(params, entry.key, layer.name, layer.optional_inputs)
+                try:
+                    chosen, inputs = decode_converted_layer(params, entry.key, layer.name,
+                                                            layer.optional_inputs)
+                except ChoiceError as exc:
+                    issues.extend(exc.issues)
+                    continue
                 doc[entry.key][layer.name] = {"chosen_layer": chosen, "chosen_inputs": inputs}
+        if issues:
+            raise ChoiceError(issues)
+        self.validate_choice(doc)
         return doc
 
     # -- sampling, enumeration, neighbours -------------------------------------------------------------
     def sample(self, rng: random.Random) -> Vector:
         """A random vector: uniform over each op, each input count, the subsets of that count, each choice."""
-        out = []
-        for d in self.decisions:
-            if d.kind == "inputs":
-                k = rng.randrange(len(d.counts))
-                size = d.n - d.offsets[k] if k + 1 == len(d.counts) else d.offsets[k + 1] - d.offsets[k]
-                out.append(d.offsets[k] + rng.randrange(size))
-            else:
-                out.append(rng.randrange(d.n))
-        return tuple(out)
+        return tuple(_inputs.sample_category(d, rng) if d.kind == "inputs" else rng.randrange(d.n)
+                     for d in self.decisions)
 
     def enumerate(self) -> Iterator[Vector]:
         """Every vector, in lexicographic order (only sensible for small spaces)."""
@@ -181,12 +204,16 @@ class SearchSpace:
     def index(self, vector: Vector) -> int:
         """Mixed-radix rank of ``vector`` in ``range(cardinality)`` (the position in :meth:`enumerate`)."""
         idx = 0
-        for v, n in zip(vector, self._sizes):
+        for v, n in zip(self.check_vector(vector), self._sizes, strict=True):
             idx = idx * n + v
         return idx
 
     def unindex(self, idx: int) -> Vector:
         """Inverse of :meth:`index`."""
+        idx = _as_int(idx)
+        if not 0 <= idx < self.cardinality:
+            msg = f"index {idx} is out of range: expected 0 <= index < cardinality ({self.cardinality})"
+            raise ValueError(msg)
         out = []
         for n in reversed(self._sizes):
             idx, v = divmod(idx, n)
@@ -195,54 +222,15 @@ class SearchSpace:
 
     def neighbours(self, vector: Vector) -> list[Vector]:
         """Vectors that differ in one decision: another op or option; one input added, dropped or swapped."""
+        vector = self.check_vector(vector)
         result: list[Vector] = []
         for i, d in enumerate(self.decisions):
-            if d.kind != "inputs":
-                result.extend(vector[:i] + (v,) + vector[i + 1:] for v in range(d.n) if v != vector[i])
-                continue
-            cats = {_category(d, s) for s in _input_moves(d, _subset(d, vector[i]))}
-            cats.discard(vector[i])
-            result.extend(vector[:i] + (c,) + vector[i + 1:] for c in sorted(cats))
+            if d.kind == "inputs":
+                cats: list[int] | range = _inputs.neighbour_categories(d, vector[i])
+            else:
+                cats = range(d.n)
+            result.extend((*vector[:i], c, *vector[i + 1:]) for c in cats if c != vector[i])
         return result
-
-
-def _subset(d: Decision, category: int) -> tuple[int, ...]:
-    if not 0 <= category < d.n:
-        msg = f"category {category} out of range for {d.label} ({d.n} categories)"
-        raise ValueError(msg)
-    k = len(d.offsets) - 1
-    while d.offsets[k] > category:
-        k -= 1
-    assert d.layer is not None
-    return unrank_subset(category - d.offsets[k], len(d.layer.optional_inputs), d.counts[k])
-
-
-def _category(d: Decision, indices: tuple[int, ...]) -> int:
-    assert d.layer is not None
-    c = len(indices)
-    if c not in d.counts:
-        msg = f"{d.label}: {c} inputs chosen, allowed counts are {list(d.counts)}"
-        raise ValueError(msg)
-    return d.offsets[d.counts.index(c)] + rank_subset(indices, len(d.layer.optional_inputs))
-
-
-def _input_moves(d: Decision, current: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
-    assert d.layer is not None
-    n = len(d.layer.optional_inputs)
-    lo, hi = d.counts[0], d.counts[-1]
-    multiset = len(current) >= n
-    present = set(current)
-    addable = range(n) if multiset else [j for j in range(n) if j not in present]
-    if len(current) + 1 <= hi:
-        for j in addable:
-            yield tuple(sorted((*current, j)))
-    if len(current) - 1 >= lo:
-        for pos in range(len(current)):
-            yield current[:pos] + current[pos + 1:]
-    for pos in range(len(current)):
-        for j in range(n):
-            if j != current[pos] and (multiset or j not in present):
-                yield tuple(sorted((*current[:pos], *current[pos + 1:], j)))
 
 
 def load_space(path: str | Path) -> SearchSpace:
@@ -251,14 +239,16 @@ def load_space(path: str | Path) -> SearchSpace:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        from ..exceptions import Issue
-
-        raise SearchSpaceError([Issue("$", f"cannot read file: {exc.strerror}")], source=str(p)) from None
+        issue = Issue("$", f"cannot read the file: {exc.strerror or exc}; check the path")
+        raise SearchSpaceError([issue], source=str(p)) from None
+    except UnicodeDecodeError as exc:
+        issue = Issue("$", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                           "save it as UTF-8 JSON")
+        raise SearchSpaceError([issue], source=str(p)) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        from ..exceptions import Issue
-
-        raise SearchSpaceError([Issue("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")],
-                               source=str(p)) from None
+        issue = Issue("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
+                           "fix the syntax")
+        raise SearchSpaceError([issue], source=str(p)) from None
     return SearchSpace.from_json(doc, source=str(p))
