@@ -1,0 +1,164 @@
+"""The annotation compiler: ``\"\"\"@nni.mutable_layers(...)\"\"\"`` in trial code → search space and code.
+
+* :func:`generate_search_space` — the search-space JSON, equal (as a dict) to NNI 1.1's for the same files;
+* :func:`expand` — a compiled copy of the code directory whose annotations call ``trial_runtime``;
+* :func:`codegen` — a standalone copy for one architecture (no ``nni``/``trial_runtime`` needed).
+
+The user's directory is never written. Errors are :class:`~nastuners.exceptions.AnnotationError` with
+``path:line:col``; leniencies and near-misses are :class:`AnnotationWarning` warnings. The rules are those of
+nni-compat.md §2–§9 and §13.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import AnnotationError, ChoiceError, Issue
+from ._emit import MODES, codegen_unit, expand_unit
+from ._parse import AnnotationWarning
+from ._scan import FileUnit, module_name, scan
+from ._tree import SourceFile, check_target, read_tree, write_tree
+
+__all__ = ["MODES", "AnnotationWarning", "codegen", "expand", "generate_search_space", "load_choice",
+           "module_name", "scan", "space_of"]
+
+
+def _units(files: list[SourceFile]) -> list[FileUnit]:
+    return [f.unit for f in files if f.unit is not None]
+
+
+def space_of(units: list[FileUnit]) -> dict[str, Any]:
+    """Merge the search-space entries of scanned files (in order) into one dict."""
+    space: dict[str, Any] = {}
+    for unit in units:
+        for ann in unit.annotations:
+            entry = ann.space_entry()
+            if entry is None:
+                continue
+            key, value = entry
+            old = space.get(key)
+            if old is not None and value["_type"] == "mutable_layer" == old["_type"]:
+                old["_value"].update(value["_value"])  # two annotations ending on one line (NNI merged them)
+            elif old is not None and old != value:
+                msg = f"Different smart parameters have same name: {key}"
+                raise AnnotationError(msg, path=unit.path,
+                                      line=ann.line)
+            else:
+                space[key] = value
+    return space
+
+
+def _check_nonempty(space: dict[str, Any], code_dir: Path) -> None:
+    if not space:
+        msg = (f"Generated search space is empty: no @nni.mutable_layers, @nni.variable or "
+               f"@nni.function_choice annotation under {str(code_dir)!r} (an annotation is a string "
+               "statement that starts exactly with '@nni.')")
+        raise AnnotationError(msg)
+
+
+def generate_search_space(code_dir: str | os.PathLike[str], *, allow_empty: bool = False) -> dict[str, Any]:
+    """The search space of every annotation under ``code_dir`` (V25 if empty unless ``allow_empty``)."""
+    root, files = read_tree(code_dir)
+    space = space_of(_units(files))
+    if not allow_empty:
+        _check_nonempty(space, root)
+    return space
+
+
+def expand(code_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
+           nas_mode: str = "classic_mode", allow_empty: bool = True) -> dict[str, Any]:
+    """Copy ``code_dir`` to ``out_dir`` (new or empty, outside ``code_dir``), compiling every annotation.
+
+    Returns the search space. Annotated files get ``import trial_runtime as nni`` (and ``import tensorflow``
+    outside classic_mode); ``import nni`` becomes ``import trial_runtime as nni`` in every file.
+    """
+    if nas_mode not in MODES:
+        msg = f"unknown nas mode {nas_mode!r}; expected one of {', '.join(MODES)}"
+        raise AnnotationError(msg)
+    root, files = read_tree(code_dir)
+    space = space_of(_units(files))
+    if not allow_empty:
+        _check_nonempty(space, root)
+    texts = {}
+    for item in files:
+        if item.unit is not None:
+            text = expand_unit(item.unit, nas_mode)
+            if text is not None:
+                texts[item.rel] = text
+    write_tree(files, check_target(root, out_dir, "annotate"), texts)
+    return space
+
+
+def load_choice(choice: Mapping[str, Any] | str | os.PathLike[str], *, phase: int = -1) -> dict[str, Any]:
+    """A choice document from a dict or a file (JSON, a JSON list or JSON Lines: ``phase`` picks one, default
+    the last); NNI's ``{"parameter_id", "parameters"}`` envelope is unwrapped."""
+    if isinstance(choice, Mapping):
+        docs: list[Any] = [choice]
+        where = "choice"
+    else:
+        where = str(choice)
+        try:
+            text = Path(choice).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ChoiceError([Issue("$", f"cannot read the choice file ({exc.strerror or exc})")],
+                              source=where) from None
+        try:
+            doc = json.loads(text)
+            docs = doc if isinstance(doc, list) else [doc]
+        except json.JSONDecodeError:
+            try:
+                docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+            except json.JSONDecodeError as exc:
+                raise ChoiceError([Issue("$", f"neither JSON nor JSON Lines: {exc}")], source=where) from None
+    if not docs:
+        raise ChoiceError([Issue("$", "no architecture in the choice file")], source=where)
+    try:
+        doc = docs[phase]
+    except IndexError:
+        raise ChoiceError([Issue("$", f"phase {phase} does not exist ({len(docs)} architectures)")],
+                          source=where) from None
+    if isinstance(doc, Mapping) and "parameters" in doc and "parameter_id" in doc:
+        doc = doc["parameters"]
+    if not isinstance(doc, Mapping):
+        issue = Issue("$", f"a choice must be a JSON object, got {type(doc).__name__}")
+        raise ChoiceError([issue], source=where)
+    return dict(doc)
+
+
+def _stale(units: list[FileUnit], params: Mapping[str, Any]) -> list[Issue]:
+    from ..space import split_converted_key
+
+    blocks = {ann.block_id for u in units for ann in u.annotations if ann.name == "mutable_layers"}
+    issues = []
+    for key, value in params.items():
+        parts = split_converted_key(key)
+        native = isinstance(value, Mapping) and "/mutable_block_" in key
+        block = parts[0] if parts else (key if native else None)
+        if block is not None and block not in blocks:
+            issues.append(Issue(f"$[{key!r}]", f"block {block!r} is not in the current code (its blocks: "
+                                f"{sorted(blocks)}); the code changed since this choice was made?"))
+    return issues
+
+
+def codegen(code_dir: str | os.PathLike[str], choice: Mapping[str, Any] | str | os.PathLike[str],
+            out_dir: str | os.PathLike[str], *, phase: int = -1) -> Path:
+    """Write a standalone copy of ``code_dir`` for one architecture to ``out_dir`` (new or empty)."""
+    params = load_choice(choice, phase=phase)
+    root, files = read_tree(code_dir)
+    units = _units(files)
+    issues = _stale(units, params)
+    if issues:
+        raise ChoiceError(issues, source=None if isinstance(choice, Mapping) else str(choice))
+    texts = {}
+    for item in files:
+        if item.unit is not None:
+            text = codegen_unit(item.unit, params)
+            if text is not None:
+                texts[item.rel] = text
+    target = check_target(root, out_dir, "trial codegen")
+    write_tree(files, target, texts)
+    return target

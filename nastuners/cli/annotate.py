@@ -1,0 +1,125 @@
+"""``nastune annotate``, ``nastune space generate`` and ``nastune trial codegen``: the annotation compiler."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import AnnotationError
+
+
+def register(subparsers: Any, groups: dict[str, Any]) -> None:
+    """Add ``annotate``, ``space generate`` (to the ``space`` group) and ``trial codegen``."""
+    if "space" in groups:
+        g = groups["space"].add_parser("generate", help="search space of the annotations in a code directory")
+        g.add_argument("code_dir", metavar="CODE_DIR")
+        g.add_argument("-o", "--output", metavar="FILE", help="write the JSON here (default: stdout)")
+        g.add_argument("--allow-empty", action="store_true", help="an empty space is not an error")
+        g.set_defaults(func=_generate)
+
+    a = subparsers.add_parser("annotate", help="compile annotated trial code into a new directory")
+    a.add_argument("code_dir", metavar="CODE_DIR")
+    a.add_argument("-o", "--output", metavar="OUT_DIR", required=True,
+                   help="new (or empty) directory outside CODE_DIR")
+    a.add_argument("--nas-mode", default="classic_mode",
+                   choices=["classic_mode", "enas_mode", "oneshot_mode", "darts_mode"])
+    a.add_argument("--search-space", metavar="FILE", help="also write the search-space JSON here")
+    a.set_defaults(func=_annotate)
+
+    t = subparsers.add_parser("trial", help="work with one trial")
+    t.set_defaults(_group_parser=t)
+    sub = t.add_subparsers(dest="trial_command", metavar="COMMAND")
+    groups["trial"] = sub
+    c = sub.add_parser("codegen", help="standalone code for one architecture (no nastune needed to run it)")
+    c.add_argument("experiment", nargs="?", metavar="EXP", help="experiment id or directory (with -T)")
+    c.add_argument("--trial-id", "-T", metavar="T", help="trial of EXP whose architecture to use")
+    c.add_argument("--code-dir", metavar="DIR", help="annotated code directory")
+    c.add_argument("--choice", metavar="FILE", help="choice document (JSON, or JSON Lines: see --phase)")
+    c.add_argument("--phase", type=int, default=-1,
+                   help="which architecture of a multi-phase choice (default: the last)")
+    c.add_argument("-o", "--output", metavar="OUT_DIR", help="new (or empty) directory; default "
+                   "./exp_<EXP>_trial_<T>_code with EXP/--trial-id")
+    c.set_defaults(func=_codegen)
+
+
+@contextmanager
+def _warnings_to_stderr() -> Iterator[None]:
+    from ..annotation import AnnotationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AnnotationWarning)
+        yield
+    for item in caught:
+        if issubclass(item.category, AnnotationWarning):
+            print(f"nastune: warning: {item.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+
+
+def _dump(space: dict[str, Any], output: str | None) -> None:
+    text = json.dumps(space, indent=2) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from ..annotation import generate_search_space
+
+    with _warnings_to_stderr():
+        space = generate_search_space(args.code_dir, allow_empty=args.allow_empty)
+    _dump(space, args.output)
+    return 0
+
+
+def _annotate(args: argparse.Namespace) -> int:
+    from ..annotation import expand
+
+    with _warnings_to_stderr():
+        space = expand(args.code_dir, args.output, nas_mode=args.nas_mode)
+    if args.search_space:
+        _dump(space, args.search_space)
+    print(f"compiled {args.code_dir} -> {args.output} ({args.nas_mode}, {len(space)} search-space entries)",
+          file=sys.stderr)
+    return 0
+
+
+def _lookup() -> Callable[[str, str], tuple[Path, dict[str, Any]]]:
+    try:
+        from ..experiment import lookup_trial
+    except ImportError:
+        msg = ("`nastune trial codegen EXP --trial-id T` needs the experiment store "
+               "(nastuners.experiment.lookup_trial), which this build lacks; use "
+               "`nastune trial codegen --code-dir DIR --choice FILE -o OUT_DIR` instead")
+        raise AnnotationError(msg) from None
+    return lookup_trial  # type: ignore[no-any-return]
+
+
+def _codegen(args: argparse.Namespace) -> int:
+    from ..annotation import codegen
+
+    if args.experiment is not None:
+        if not args.trial_id:
+            raise AnnotationError("trial codegen EXP needs --trial-id T (which trial's architecture)")
+        if args.choice:
+            raise AnnotationError("give either EXP --trial-id T or --choice FILE, not both")
+        code_dir, choice = _lookup()(args.experiment, args.trial_id)
+        if args.code_dir:
+            code_dir = Path(args.code_dir)
+        output = args.output or f"exp_{Path(str(args.experiment)).name}_trial_{args.trial_id}_code"
+    else:
+        if not (args.code_dir and args.choice and args.output):
+            raise AnnotationError("trial codegen needs --code-dir DIR --choice FILE -o OUT_DIR "
+                                  "(or EXP --trial-id T)")
+        code_dir, choice, output = Path(args.code_dir), args.choice, args.output
+    with _warnings_to_stderr():
+        target = codegen(code_dir, choice, output, phase=args.phase)
+    print(f"standalone code written to {target}", file=sys.stderr)
+    return 0
