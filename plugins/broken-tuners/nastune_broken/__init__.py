@@ -1,0 +1,1 @@
+"""Deliberately broken tuner plugins, used only by nastune's registry tests."""
