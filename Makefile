@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml plugins/grid-tuner/pyproject.toml | $(PY)
 	$(PIP) install -q --upgrade pip setuptools wheel
 	$(PIP) install -q $(TORCH_PIN)
 	$(PIP) install -q -e '.[all]' $(TORCH_PIN)
-	$(PIP) install -q -e plugins/grid-tuner
+	$(PIP) install -q --no-build-isolation --no-deps -e plugins/grid-tuner
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -102,14 +102,15 @@ class Tuner(abc.ABC):
 
     # -- NNI verbs -------------------------------------------------------------------------------------
     def update_search_space(self, search_space: Mapping[str, Any] | SearchSpace) -> None:
-        """Receive the search space (JSON dict or parsed); rejects unsupported ``_type`` s with a clear error."""
+        """Receive the space (JSON dict or parsed); unsupported ``_type`` s raise ``SearchSpaceError``."""
         self.space = SearchSpace.from_json(search_space)
 
     @abc.abstractmethod
     def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
-        """Return one choice document for ``parameter_id``, or raise ``NoSuggestionYet``/``NoMoreTrialError``."""
+        """One choice document for ``parameter_id``; or raise ``NoSuggestionYet`` / ``NoMoreTrialError``."""
 
-    def generate_multiple_parameters(self, parameter_id_list: Iterable[int], **kwargs: Any) -> list[dict[str, Any]]:
+    def generate_multiple_parameters(self, parameter_id_list: Iterable[int],
+                                     **kwargs: Any) -> list[dict[str, Any]]:
         """Call ``generate_parameters`` per id, stopping at the first "not now" or "exhausted".
 
         Returns what was generated (for the first ids); re-raises when nothing could be generated at all.
@@ -125,13 +126,13 @@ class Tuner(abc.ABC):
         return out
 
     def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any,
-                             **kwargs: Any) -> None:
+                             **kwargs: Any) -> None:  # noqa: B027 - optional hook, no-op by default
         """A final result for ``parameter_id`` (``value``: a number or a dict with a numeric ``default``)."""
 
-    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:  # noqa: B027 - optional hook
         """The trial that started with ``parameter_id`` ended (``success=False``: failed, no result)."""
 
-    def import_data(self, data: list[dict[str, Any]]) -> None:
+    def import_data(self, data: list[dict[str, Any]]) -> None:  # noqa: B027 - optional hook
         """Warm start from ``[{"parameter": ..., "value": ...}]`` records; the default ignores them."""
 
     # -- beyond NNI ------------------------------------------------------------------------------------
@@ -159,6 +160,7 @@ class Tuner(abc.ABC):
         """Restore what :meth:`state_dict` returned (after ``update_search_space``)."""
         version, internal, gauss = state["rng"]
         self.rng.setstate((version, tuple(internal), gauss))
+        self.seed = state.get("seed", self.seed)
         self.pending = {int(k): v for k, v in state.get("pending", {}).items()}
 
     def _require_space(self) -> SearchSpace:
