@@ -125,8 +125,9 @@ class Tuner(abc.ABC):
                 break
         return out
 
-    def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any,
-                             **kwargs: Any) -> None:  # noqa: B027 - optional hook, no-op by default
+    def receive_trial_result(  # noqa: B027 - optional hook, no-op by default
+        self, parameter_id: int, parameters: dict[str, Any], value: Any, **kwargs: Any,
+    ) -> None:
         """A final result for ``parameter_id`` (``value``: a number or a dict with a numeric ``default``)."""
 
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:  # noqa: B027 - optional hook
