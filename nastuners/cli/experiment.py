@@ -1,0 +1,231 @@
+"""``nastune run | resume | experiment list|show|trials|plot|export|best``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigError
+
+
+def _limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-trials", type=int, help="maxTrialNum")
+    p.add_argument("--concurrency", type=int, help="trialConcurrency")
+    p.add_argument("--max-duration", help="maxExecDuration, e.g. 30m or 3600 (seconds)")
+    p.add_argument("--trial-timeout", dest="max_trial_duration", help="maxTrialDuration per trial, e.g. 10m")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    out.add_argument("--json", action="store_true", help="JSON events on stdout, one per line")
+
+
+def register(subparsers: Any, groups: dict[str, Any]) -> None:
+    """Add ``run``, ``resume`` and the ``experiment`` group."""
+    r = subparsers.add_parser("run", help="run a NAS experiment from a config file (NNI v1 YAML)")
+    r.add_argument("config", help="experiment config (YAML)")
+    r.add_argument("--tuner", help="tuner name (replaces the config's tuner)")
+    r.add_argument("--tuner-args", help="JSON object of tuner class arguments")
+    r.add_argument("--experiment-dir", help="experiment folder (default $NASTUNE_HOME/experiments/ID)")
+    r.add_argument("--seed", type=int, help="seed passed to the tuner")
+    _limits(r)
+    r.set_defaults(func=_run)
+
+    s = subparsers.add_parser("resume", help="continue a stopped or crashed experiment")
+    s.add_argument("experiment", help="experiment id or directory")
+    _limits(s)
+    s.set_defaults(func=_resume)
+
+    e = subparsers.add_parser("experiment", help="inspect and export experiments")
+    e.set_defaults(_group_parser=e)
+    sub = e.add_subparsers(dest="experiment_command", metavar="COMMAND")
+    groups["experiment"] = sub
+    ls = sub.add_parser("list", help="experiments under $NASTUNE_HOME")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_list)
+    sh = sub.add_parser("show", help="status, config summary, counts and best result")
+    sh.add_argument("experiment")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=_show)
+    tr = sub.add_parser("trials", help="every trial with status and final result")
+    tr.add_argument("experiment")
+    tr.add_argument("--json", action="store_true")
+    tr.set_defaults(func=_trials)
+    pl = sub.add_parser("plot", help="final metric per trial and best so far, as an image")
+    pl.add_argument("experiment")
+    pl.add_argument("-o", "--output", required=True, help="image file, e.g. progress.png")
+    pl.set_defaults(func=_plot)
+    ex = sub.add_parser("export", help="trial data as JSON/CSV (NNI shape), or --code of the best")
+    ex.add_argument("experiment")
+    ex.add_argument("--format", choices=("json", "csv"), default="json")
+    ex.add_argument("--code", action="store_true", help="standalone code of the best architecture")
+    ex.add_argument("-o", "--output", help="file (data; default stdout) or directory (--code)")
+    ex.set_defaults(func=_export)
+    b = sub.add_parser("best", help="the best architecture (choice JSON)")
+    b.add_argument("experiment")
+    b.set_defaults(func=_best)
+
+
+def _reporter(args: argparse.Namespace, optimize_mode: str) -> Any:
+    from ..experiment.progress import make_reporter
+
+    return make_reporter("json" if args.json else "quiet" if args.quiet else "rich", optimize_mode)
+
+
+def _duration(value: str | None, flag: str) -> float | None:
+    from ..experiment._schema import parse_duration
+
+    return None if value is None else parse_duration(value, flag)
+
+
+def _finish(result: Any, args: argparse.Namespace) -> int:
+    if not args.json:
+        msg = f" ({result.message})" if result.message else ""
+        print(f"experiment {result.exp_id} {result.status}{msg}; directory {result.exp_dir}")
+        try:
+            from ..experiment.export import best_result
+
+            best = best_result(result.exp_dir)
+            print(f"best: {best.value} (trial {best.trial_id}, parameter {best.parameter_id})")
+            print(json.dumps(best.parameters, indent=2))
+        except ConfigError:
+            pass
+    return {"DONE": 0, "STOPPED": 130}.get(result.status, 1)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..experiment.config import load_config
+    from ..experiment.runner import start_experiment
+
+    overrides = {"tuner": args.tuner, "tuner_args": args.tuner_args, "max_trials": args.max_trials,
+                 "concurrency": args.concurrency, "max_duration": args.max_duration,
+                 "experiment_dir": args.experiment_dir, "max_trial_duration": args.max_trial_duration,
+                 "seed": args.seed}
+    config = load_config(args.config, overrides)
+    mode = config.tuner.optimize_mode if config.tuner else "maximize"
+    return _finish(start_experiment(config, _reporter(args, mode)), args)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from ..experiment.runner import resume_experiment
+
+    overrides = {"max_trials": args.max_trials, "concurrency": args.concurrency,
+                 "max_duration": _duration(args.max_duration, "--max-duration"),
+                 "max_trial_duration": _duration(args.max_trial_duration, "--trial-timeout")}
+    return _finish(resume_experiment(args.experiment, _reporter(args, "maximize"), overrides), args)
+
+
+def _summary(ref: str | Path) -> dict[str, Any]:
+    from ..experiment.export import best_result
+    from ..experiment.paths import find_experiment
+    from ..experiment.store import Store
+
+    exp_dir = find_experiment(ref)
+    store = Store(exp_dir)
+    try:
+        rec = store.experiment()
+        counts: dict[str, int] = {}
+        for t in store.trials():
+            counts[t.status] = counts.get(t.status, 0) + 1
+    finally:
+        store.close()
+    try:
+        best: Any = best_result(exp_dir).__dict__
+    except ConfigError:
+        best = None
+    tuner = rec["config"].get("tuner") or {}
+    return {"id": rec["id"], "name": rec["name"], "status": rec["status"], "message": rec["message"],
+            "directory": str(exp_dir), "tuner": tuner.get("name") or tuner.get("class_name"),
+            "elapsed": round(rec["elapsed"], 3), "trials": counts, "best": best}
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ..experiment.paths import experiments_root
+    from ..experiment.store import DB_NAME
+
+    root = experiments_root()
+    rows = [_summary(p) for p in sorted(root.glob("*")) if (p / DB_NAME).is_file()] if root.is_dir() else []
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        done = sum(row["trials"].values())
+        best = row["best"]["value"] if row["best"] else "-"
+        print(f"{row['id']}  {row['status']:<8} {row['tuner'] or '-':<12} trials {done:<5} best {best}  "
+              f"{row['directory']}")
+    if not rows:
+        print(f"no experiments under {root}", file=sys.stderr)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    info = _summary(args.experiment)
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:>10}: {json.dumps(value) if isinstance(value, dict) else value}")
+    return 0
+
+
+def _trials(args: argparse.Namespace) -> int:
+    from ..experiment.paths import find_experiment
+    from ..experiment.store import Store
+
+    store = Store(find_experiment(args.experiment))
+    try:
+        finals = {m.trial_id: m.value for m in store.metrics("final")}
+        inter: dict[str, list[Any]] = {}
+        for m in store.metrics("intermediate"):
+            inter.setdefault(m.trial_id, []).append(m.value)
+        rows = [{"trial_id": t.trial_id, "sequence_id": t.seq, "parameter_id": t.parameter_id,
+                 "status": t.status, "final": finals.get(t.trial_id),
+                 "intermediate": inter.get(t.trial_id, []),
+                 "duration": round(t.ended - t.started, 3) if t.ended else None, "message": t.message,
+                 "exit_code": t.exit_code, "trial_dir": t.trial_dir} for t in store.trials()]
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'seq':>4} {'trial':<6} {'pid':>5} {'status':<11} {'final':>12} {'inter':>5} {'secs':>7}"
+          "  message")
+    for r in rows:
+        final = "-" if r["final"] is None else json.dumps(r["final"])
+        secs = "-" if r["duration"] is None else f"{r['duration']:.2f}"
+        print(f"{r['sequence_id']:>4} {r['trial_id']:<6} {r['parameter_id']:>5} {r['status']:<11} "
+              f"{final:>12} "
+              f"{len(r['intermediate']):>5} {secs:>7}  {r['message'] or ''}")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from ..experiment.plot import plot_experiment
+
+    print(plot_experiment(args.experiment, args.output))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ..experiment.export import export_code, export_records, records_to_csv
+
+    if args.code:
+        if not args.output:
+            raise ConfigError("export --code needs -o DIR (a new or empty directory)")
+        print(export_code(args.experiment, args.output))
+        return 0
+    records = export_records(args.experiment)
+    text = json.dumps(records, indent=2) + "\n" if args.format == "json" else records_to_csv(records)
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _best(args: argparse.Namespace) -> int:
+    from ..experiment.export import best_result
+
+    print(json.dumps(best_result(args.experiment).parameters, indent=2))
+    return 0

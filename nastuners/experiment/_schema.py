@@ -1,0 +1,124 @@
+"""Config checking helpers: known keys, typed getters that collect problems, durations, did-you-mean."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from nastuners.exceptions import ConfigError
+
+__all__ = ["NAS_MODES", "Checker", "parse_duration"]
+
+NAS_MODES = ("classic_mode", "enas_mode", "oneshot_mode", "darts_mode")
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", dict: "a mapping",
+               float: "a number"}
+
+
+def parse_duration(value: Any, key: str = "duration") -> float:
+    """Seconds from ``30``, ``"30s"``, ``"5m"``, ``"1.5h"``, ``"2d"`` (NNI: ``^[1-9][0-9]*[s|m|h|d]$``)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value)) if isinstance(value, str) else None
+        if not match:
+            msg = (
+                f"{key}: {value!r} is not a duration; expected a number of seconds or a string "
+                              "such as '30s', '10m', '2h' or '1d'"
+            )
+            raise ConfigError(msg)
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        msg = f"{key}: {value!r} must be positive"
+        raise ConfigError(msg)
+    return seconds
+
+
+class Checker:
+    """Collects every problem of one config document, then raises them together."""
+
+    TOP_KEYS = ("authorName", "experimentName", "description", "trialConcurrency", "maxExecDuration",
+                "maxTrialNum", "trainingServicePlatform", "searchSpacePath", "useAnnotation", "multiPhase",
+                "multiThread", "nniManagerIp", "logDir", "logLevel", "logCollection", "debug", "versionCheck",
+                "localConfig", "tuner", "trial", "assessor", "advisor", "maxTrialDuration", "experimentDir",
+                "seed")
+    IGNORED_KEYS = ("multiThread", "nniManagerIp", "logDir", "logLevel", "logCollection", "debug",
+                    "versionCheck", "localConfig")
+    TRIAL_KEYS = ("command", "codeDir", "gpuNum", "nasMode", "nasModeArgs")
+    TUNER_KEYS = ("builtinTunerName", "name", "classArgs", "includeIntermediateResults", "gpuIndices",
+                  "gpuNum", "codeDir", "classFileName", "className")
+    NAS_MODE_ARGS = ("oneshot_dropout_rate", "darts_learning_rate", "darts_momentum")
+
+    def __init__(self, raw: dict[str, Any], source: str | None) -> None:
+        self.raw = raw
+        self.source = source
+        self.problems: list[str] = []
+
+    def problem(self, key: str, message: str, *, suggest_from: tuple[str, ...] = (),
+                given: str | None = None) -> None:
+        if suggest_from and given is not None:
+            close = difflib.get_close_matches(given, suggest_from, n=1, cutoff=0.6)
+            if not close:
+                lowered = {k.lower(): k for k in suggest_from}
+                close = [lowered[given.lower()]] if given.lower() in lowered else []
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        self.problems.append(f"{key}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            head = f"{self.source}: " if self.source else ""
+            n = len(self.problems)
+            lines = [f"{head}invalid experiment config ({n} problem{'s' if n != 1 else ''}):"]
+            raise ConfigError("\n".join(lines + [f"  - {p}" for p in self.problems]))
+
+    def unknown_keys(self, section: dict[str, Any], prefix: str, known: tuple[str, ...]) -> None:
+        for key in section:
+            if key not in known:
+                self.problem(f"{prefix}{key}", "unknown key", suggest_from=known, given=str(key))
+
+    def is_mapping(self, value: Any, key: str) -> bool:
+        if isinstance(value, dict):
+            return True
+        self.problem(key, f"expected a mapping, found {type(value).__name__} {value!r}")
+        return False
+
+    def get(self, section: dict[str, Any], key: str, kind: type, *, prefix: str = "",
+            default: Any = None, required: bool = False) -> Any:
+        if key not in section or section[key] is None:
+            if required:
+                self.problem(prefix + key, f"missing: expected {_TYPE_NAMES[kind]}")
+            return default
+        value = section[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            found = f"{type(value).__name__} {value!r}"
+            self.problem(prefix + key, f"expected {_TYPE_NAMES[kind]}, found {found}")
+            return default
+        return value
+
+    def get_int(self, section: dict[str, Any], key: str, lo: int, hi: int, *, prefix: str = "",
+                default: int | None = None) -> int | None:
+        value = section.get(key)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)  # CLI flags arrive as ints already; YAML may quote numbers
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(prefix + key, f"expected an integer, found {type(value).__name__} {value!r}")
+            return default
+        if not lo <= value <= hi:
+            self.problem(prefix + key, f"{value} is out of range; expected {lo} to {hi}")
+            return default
+        return value
+
+    def get_duration(self, section: dict[str, Any], key: str) -> float | None:
+        if section.get(key) is None:
+            return None
+        try:
+            return parse_duration(section[key], key)
+        except ConfigError as exc:
+            self.problems.append(str(exc))
+            return None

@@ -1,0 +1,306 @@
+"""The experiment loop: ask the tuner when a slot is free, launch, answer the channel, record, tell the tuner.
+
+One thread and one selector: the channel's sockets, each trial's exit (pidfd) and signal wake-ups all arrive
+as selector events, so the tuner and the store are only ever touched from here. Order of every result: commit
+to the store, pass to the tuner, snapshot the tuner state, then acknowledge to the trial.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from nastuners.exceptions import NoMoreTrialError, NoSuggestionYet
+from nastuners.experiment._signals import SignalWatch
+from nastuners.experiment.backend import LocalBackend, TrialProcess
+from nastuners.experiment.channel import ChannelServer, Connection
+from nastuners.experiment.config import ExperimentConfig
+from nastuners.experiment.paths import new_id
+from nastuners.experiment.progress import Reporter
+from nastuners.experiment.store import Store
+from nastuners.experiment.trials import COUNTED, RunningTrial, exit_status, trial_env
+from nastuners.experiment.tuner_loader import is_no_more, is_not_now
+from nastuners.tuner import extract_value
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+_ELAPSED_FLUSH = 5.0
+
+
+class Dispatcher:
+    """Runs one experiment (a fresh start or a resume) until its budget, the space or a signal ends it."""
+
+    def __init__(self, *, exp_id: str, exp_dir: Path, store: Store, config: ExperimentConfig, tuner: Any,
+                 code_dir: Path, reporter: Reporter, grace: float = 2.0) -> None:
+        self.exp_id, self.exp_dir, self.store, self.config = exp_id, exp_dir, store, config
+        self.tuner, self.code_dir, self.reporter = tuner, code_dir, reporter
+        self.selector = selectors.DefaultSelector()
+        self.backend = LocalBackend(self.selector, self._on_exit, grace=grace)
+        self.server = ChannelServer(exp_dir, self.selector, self._on_message, lambda t: t in self.trials)
+        self.trials: dict[str, RunningTrial] = {}
+        self.taken_ids = {t.trial_id for t in store.trials()}
+        self.next_pid, self.next_seq = store.next_ids()
+        self.counted = store.count_trials(COUNTED)
+        self.exhausted = self.not_now = self.killing = False
+        self.stop: str | None = None  # final status once a stop was requested: STOPPED, DONE, FAILED
+        self.end_message: str | None = None
+        self.deferred: list[Connection] = []
+        self.last_final_metric = max((m.id for m in store.metrics("final")), default=0)
+        self.elapsed_base = store.experiment()["elapsed"]
+
+    # -- the loop ------------------------------------------------------------------------------------------
+    def run(self) -> str:
+        """Run to the end; return the experiment's final status (``DONE``, ``STOPPED`` or ``FAILED``)."""
+        self.started = self._flushed = time.monotonic()
+        self.store.set_status("RUNNING", runner_pid=os.getpid())
+        signals = SignalWatch(self.selector, self._on_signal)
+        try:
+            while True:
+                now = time.monotonic()
+                self._check_duration(now)
+                if self.stop is None:
+                    self._fill()
+                if self.stop is not None and not self.killing:
+                    self._kill_all("CANCELED", self.end_message or "experiment stopped")
+                if not self.trials and (self.stop is not None or self._finished()):
+                    break
+                wake = [t for t in (self.backend.next_wakeup(), self._duration_deadline()) if t is not None]
+                timeout = max(0.0, min([*wake, now + 1.0]) - time.monotonic())
+                for key, _ in self.selector.select(timeout):
+                    key.data()
+                self.backend.tick(time.monotonic(), self._timeout_message)
+                self._flush_elapsed(time.monotonic())
+        except BaseException as exc:
+            for proc in list(self.backend.running.values()):
+                self.backend.kill_now(proc)
+                self.store.end_trial(proc.trial_id, "CANCELED", None, f"runner error: {exc!r}")
+            self.store.set_status("FAILED", message=f"runner error: {exc!r}")
+            raise
+        finally:
+            self._flush_elapsed(time.monotonic(), force=True)
+            self.server.shutdown()
+            signals.close()
+        status = self.stop or "DONE"
+        self._snapshot()
+        self.store.set_status(status, message=self.end_message)
+        self.reporter.event("experiment_end", status=status, message=self.end_message)
+        return status
+
+    def _finished(self) -> bool:
+        if self.exhausted:
+            self.end_message = self.end_message or "the tuner has no more architectures"
+        elif self.config.max_trials is not None and self.counted >= self.config.max_trials:
+            self.end_message = f"maxTrialNum ({self.config.max_trials}) reached"
+        elif self.not_now:
+            self.end_message = "the tuner waits for results but no trial is running"
+        else:
+            return False
+        return True
+
+    def _fill(self) -> None:
+        limit = self.config.max_trials
+        while (len(self.trials) < self.config.concurrency and not self.exhausted and not self.not_now
+               and (limit is None or self.counted < limit) and self.stop is None):
+            try:
+                pid, params = self._generate()
+            except NoSuggestionYet:
+                self.not_now = True
+            except NoMoreTrialError as exc:
+                self.exhausted = True
+                self.end_message = f"the tuner has no more architectures: {exc}" if str(exc) else None
+            else:
+                self._launch(pid, params)
+
+    def _generate(self, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        pid = self.next_pid
+        try:
+            params = self.tuner.generate_parameters(pid, **kwargs)
+        except Exception as exc:
+            if is_no_more(exc):
+                raise NoMoreTrialError(str(exc)) from exc
+            if is_not_now(exc):
+                raise NoSuggestionYet(str(exc)) from exc
+            self._fatal("generate_parameters", exc)
+            raise NoMoreTrialError("the tuner failed") from exc
+        if not isinstance(params, dict):
+            self._fatal("generate_parameters", TypeError(f"returned {type(params).__name__}, not a dict"))
+            raise NoMoreTrialError("the tuner failed")
+        self.next_pid += 1
+        return pid, params
+
+    def _launch(self, pid: int, params: dict[str, Any]) -> None:
+        trial_id = new_id(5, self.taken_ids)
+        self.taken_ids.add(trial_id)
+        seq, self.next_seq = self.next_seq, self.next_seq + 1
+        trial_dir = self.exp_dir / "trials" / trial_id
+        self.store.add_trial(trial_id, seq, pid, params, str(trial_dir))
+        self.counted += 1
+        trial = RunningTrial(trial_id, seq, pid, trial_dir, params={pid: params})
+        self.trials[trial_id] = trial
+        trial_dir.mkdir(parents=True, exist_ok=True)
+        (trial_dir / "parameter.json").write_text(json.dumps(params, indent=1))
+        env = trial_env(channel=self.server.address, token=self.server.token, exp_id=self.exp_id,
+                        trial_id=trial_id, seq=seq, trial_dir=trial_dir,
+                        nas_mode_args=self.config.trial.nas_mode_args)
+        try:
+            trial.proc = self.backend.launch(trial_id, self.config.trial.command, self.code_dir, trial_dir,
+                                             env, self.config.max_trial_duration)
+        except OSError as exc:
+            self.trials.pop(trial_id)
+            self.store.end_trial(trial_id, "FAILED", None, f"could not start: {exc}")
+            self._tell_end(pid, success=False)
+            self.reporter.event("trial_end", trial_id=trial_id, status="FAILED", message=str(exc))
+            return
+        self.store.set_trial_pid(trial_id, trial.proc.popen.pid)
+        self.reporter.event("trial_start", trial_id=trial_id, sequence_id=seq, parameter_id=pid)
+
+    # -- channel requests ----------------------------------------------------------------------------------
+    def _on_message(self, conn: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
+        trial = self.trials.get(conn.trial_id or "")
+        if trial is None:
+            return {"ok": False, "error": f"trial {conn.trial_id} is no longer running"}
+        op = message.get("op")
+        if op == "fetch":
+            return self._fetch(conn, trial)
+        if op == "report":
+            return self._report(trial, message)
+        return {"ok": False, "error": f"unknown request {op!r}; expected 'fetch' or 'report'"}
+
+    def _fetch(self, conn: Connection, trial: RunningTrial) -> dict[str, Any] | None:
+        if trial.fetched == 0:
+            trial.fetched = 1
+            trial.order.append(trial.first_pid)
+            return {"ok": True, "parameter_id": trial.first_pid, "parameters": trial.params[trial.first_pid]}
+        if not self.config.multi_phase:
+            return {"ok": False, "error": "this experiment is not multi-phase: a trial gets one parameter "
+                    "set "
+                    "(set multiPhase: true to fetch a new architecture per get_next_parameter())"}
+        if self.stop is not None:
+            return {"ok": False, "no_more": True, "error": "the experiment is stopping"}
+        try:
+            pid, params = self._generate(trial_job_id=trial.trial_id)
+        except NoSuggestionYet:
+            waiting = sum(1 for c in self.deferred if c.trial_id in self.trials)
+            if len(self.trials) - waiting > 1:  # another trial may still report and unblock the tuner
+                self.deferred.append(conn)
+                return None
+            return {"ok": False, "no_more": True, "error": "the tuner waits for results no trial can send"}
+        except NoMoreTrialError as exc:
+            return {"ok": False, "no_more": True, "error": str(exc) or "the tuner has no more architectures"}
+        self.store.add_parameter(pid, trial.trial_id, params)
+        trial.params[pid] = params
+        trial.order.append(pid)
+        trial.fetched += 1
+        return {"ok": True, "parameter_id": pid, "parameters": params}
+
+    def _retry_deferred(self) -> None:
+        pending, self.deferred = self.deferred, []
+        for conn in pending:
+            trial = self.trials.get(conn.trial_id or "")
+            if trial is not None and not conn.closed:
+                answer = self._fetch(conn, trial)
+                if answer is not None:
+                    conn.send(answer)
+
+    def _report(self, trial: RunningTrial, message: dict[str, Any]) -> dict[str, Any]:
+        kind, value = message.get("kind"), message.get("value")
+        if kind not in ("intermediate", "final"):
+            return {"ok": False, "error": f"report kind {kind!r}: expected 'intermediate' or 'final'"}
+        try:
+            extract_value(value)
+        except ValueError as exc:
+            return {"ok": False, "error": str(exc).replace("final result", f"{kind} result", 1)}
+        pid = message.get("parameter_id")
+        pid = trial.current_pid if pid is None else pid
+        if pid not in trial.params:
+            return {"ok": False, "error": f"parameter id {pid} was not given to trial {trial.trial_id}"}
+        if kind == "final" and pid in trial.finals:
+            return {"ok": False, "error": f"a final result for parameter {pid} was already reported"}
+        metric_id = self.store.add_metric(trial.trial_id, pid, kind, value)
+        if kind == "final":
+            trial.finals.add(pid)
+            self._tell("receive_trial_result", pid, trial.params[pid], value, trial_job_id=trial.trial_id)
+            self.last_final_metric = metric_id
+            self._snapshot()
+            self.not_now = False
+            self._retry_deferred()
+        self.reporter.event(kind, trial_id=trial.trial_id, parameter_id=pid, value=value)
+        return {"ok": True}
+
+    # -- trial ends ----------------------------------------------------------------------------------------
+    def _on_exit(self, proc: TrialProcess) -> None:
+        trial = self.trials.pop(proc.trial_id)
+        status, message = exit_status(trial, proc)
+        self.store.end_trial(trial.trial_id, status, proc.returncode, message)
+        if status not in COUNTED:
+            self.counted -= 1
+        self._tell_end(trial.first_pid, success=status == "SUCCEEDED")
+        self._snapshot()
+        self.reporter.event("trial_end", trial_id=trial.trial_id, status=status, message=message,
+                            exit_code=proc.returncode)
+        self.not_now = False
+        self._retry_deferred()
+
+    def _tell_end(self, pid: int, *, success: bool) -> None:
+        if callable(getattr(self.tuner, "trial_end", None)):
+            self._tell("trial_end", pid, success)
+
+    def _timeout_message(self, proc: TrialProcess) -> str:
+        return f"killed after maxTrialDuration ({self.config.max_trial_duration:g} s)"
+
+    def _kill_all(self, reason: str, message: str) -> None:
+        self.killing = True
+        for proc in list(self.backend.running.values()):
+            self.backend.kill(proc, reason, message)
+
+    # -- tuner, state, time, signals -----------------------------------------------------------------------
+    def _tell(self, verb: str, *args: Any, **kwargs: Any) -> None:
+        try:
+            getattr(self.tuner, verb)(*args, **kwargs)
+        except Exception as exc:
+            self._fatal(verb, exc)
+
+    def _fatal(self, verb: str, exc: BaseException) -> None:
+        log.error("tuner.%s failed", verb, exc_info=exc)
+        if self.stop is None:
+            self.stop = "FAILED"
+            self.end_message = f"tuner.{verb} failed: {type(exc).__name__}: {exc}"
+
+    def _snapshot(self) -> None:
+        if not callable(getattr(self.tuner, "state_dict", None)):
+            return
+        try:
+            self.store.save_tuner_state(self.tuner.state_dict(), self.last_final_metric)
+        except (TypeError, ValueError) as exc:  # not JSON-serialisable: resume replays results instead
+            log.warning("tuner state not saved: %s", exc)
+
+    def _duration_deadline(self) -> float | None:
+        if self.config.max_duration is None or self.stop is not None:
+            return None
+        return self.started + self.config.max_duration - self.elapsed_base
+
+    def _check_duration(self, now: float) -> None:
+        deadline = self._duration_deadline()
+        if deadline is not None and now >= deadline:
+            self.stop = "DONE"
+            self.end_message = f"maxExecDuration ({self.config.max_duration:g} s) reached"
+
+    def _flush_elapsed(self, now: float, *, force: bool = False) -> None:
+        if force or now - self._flushed >= _ELAPSED_FLUSH:
+            self.store.add_elapsed(now - self._flushed)
+            self._flushed = now
+
+    def _on_signal(self, signum: int) -> None:
+        if self.stop is None:
+            self.stop = "STOPPED"
+            self.end_message = f"stopped by {signal.Signals(signum).name}"
+        else:  # a second Ctrl-C: no grace period
+            for proc in list(self.backend.running.values()):
+                self.backend.kill_now(proc)

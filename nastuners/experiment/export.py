@@ -1,0 +1,129 @@
+"""Reading finished (or running) experiments: NNI-shaped exports, the best architecture, trial lookup."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nastuners.exceptions import ConfigError
+from nastuners.experiment.paths import find_experiment
+from nastuners.experiment.store import Store
+
+__all__ = ["Best", "best_result", "export_code", "export_records", "lookup_trial", "records_to_csv"]
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best final result: by value per ``optimize_mode``, ties broken by the lowest parameter id."""
+
+    trial_id: str
+    parameter_id: int
+    value: Any
+    score: float
+    parameters: dict[str, Any]
+
+
+def _open(ref: str | Path) -> Store:
+    return Store(find_experiment(ref))
+
+
+def export_records(ref: str | Path) -> list[dict[str, Any]]:
+    """NNI's export: ``[{"parameter", "value", "id"}]``, one per parameter with a final result, id order."""
+    store = _open(ref)
+    try:
+        params = {pid: p for pid, _, p in store.parameters()}
+        finals = sorted(store.metrics("final"), key=lambda m: m.parameter_id)
+        return [{"parameter": params[m.parameter_id], "value": m.value, "id": m.trial_id} for m in finals]
+    finally:
+        store.close()
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _flatten(f"{prefix}/{key}" if prefix else str(key), sub, out)
+    elif isinstance(value, list):
+        out[prefix] = json.dumps(value)
+    else:
+        out[prefix] = value
+
+
+def records_to_csv(records: list[dict[str, Any]]) -> str:
+    """Flattened CSV: ``id``, ``value``, then one column per (nested) parameter key joined by ``/``."""
+    rows = []
+    for rec in records:
+        row: dict[str, Any] = {"id": rec["id"]}
+        value = rec["value"]
+        if isinstance(value, dict):
+            _flatten("value", value, row)
+        else:
+            row["value"] = value
+        _flatten("", rec["parameter"], row)
+        rows.append(row)
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns or ["id", "value"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def best_result(ref: str | Path) -> Best:
+    """The best final result of an experiment; ``ConfigError`` when none was reported yet."""
+    store = _open(ref)
+    try:
+        config = store.experiment()["config"]
+        minimize = (config.get("tuner") or {}).get("class_args", {}).get("optimize_mode") == "minimize"
+        finals = [m for m in store.metrics("final") if m.score is not None]
+        if not finals:
+            msg = f"experiment {store.experiment()['id']}: no trial has reported a final result yet"
+            raise ConfigError(msg)
+        best = min(finals, key=lambda m: ((m.score if minimize else -m.score), m.parameter_id))  # type: ignore[operator]
+        params = {pid: p for pid, _, p in store.parameters()}
+        assert best.score is not None
+        return Best(best.trial_id, best.parameter_id, best.value, best.score, params[best.parameter_id])
+    finally:
+        store.close()
+
+
+def lookup_trial(exp_id_or_dir: str | Path, trial_id: str) -> tuple[Path, dict[str, Any]]:
+    """``(code_dir, parameters)`` of a trial, for codegen: the user's (annotated) code directory and the
+    parameters the trial fetched last (multi-phase: the last phase). ``ConfigError`` when the trial is unknown
+    or the experiment does not use annotations."""
+    store = _open(exp_id_or_dir)
+    try:
+        record = store.experiment()
+        if not record["config"].get("use_annotation"):
+            msg = (
+                f"experiment {record['id']}: The experiment is not using annotation, so there is "
+                              "no annotated code to generate from (codegen needs useAnnotation: true)"
+            )
+            raise ConfigError(msg)
+        if store.trial(trial_id) is None:
+            known = ", ".join(t.trial_id for t in store.trials()[:20]) or "none"
+            msg = f"experiment {record['id']}: no trial {trial_id!r} (trials: {known})"
+            raise ConfigError(msg)
+        fetched = store.parameters(trial_id)
+        return Path(record["code_dir"]), fetched[-1][2]
+    finally:
+        store.close()
+
+
+def export_code(ref: str | Path, out_dir: str | Path, trial_id: str | None = None) -> Path:
+    """Standalone code of the best architecture (or of ``trial_id``) through the annotation codegen."""
+    from nastuners.annotation import codegen
+
+    if trial_id is None:
+        trial_id = best_result(ref).trial_id
+        code_dir, _ = lookup_trial(ref, trial_id)
+        choice = best_result(ref).parameters
+    else:
+        code_dir, choice = lookup_trial(ref, trial_id)
+    codegen(code_dir, choice, Path(out_dir))
+    return Path(out_dir)

@@ -1,0 +1,223 @@
+"""Start and resume experiments: everything before and after the dispatcher loop.
+
+Start: check the config, resolve the tuner, build and validate the search space (annotations expanded into the
+experiment directory), create the store, run. Resume (after a clean stop or any crash, SIGKILL included):
+trials that were running are marked ``INTERRUPTED`` (their processes killed if still alive) and do not use up
+the trial budget, ids continue after the stored ones, and the tuner is restored from its newest state snapshot
+plus ``import_data`` of any final result newer than it (or, with no snapshot, of every final result).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from nastuners.exceptions import ConfigError
+from nastuners.experiment.config import ExperimentConfig
+from nastuners.experiment.dispatcher import Dispatcher
+from nastuners.experiment.paths import experiments_root, find_experiment, link_experiment, new_id
+from nastuners.experiment.progress import Reporter
+from nastuners.experiment.store import Store
+from nastuners.experiment.tuner_loader import build_tuner, resolve_tuner_name
+
+__all__ = ["RunResult", "resume_experiment", "start_experiment"]
+
+log = logging.getLogger(__name__)
+
+
+class RunResult:
+    """What a finished run returns to the CLI."""
+
+    def __init__(self, exp_id: str, exp_dir: Path, status: str, message: str | None) -> None:
+        self.exp_id, self.exp_dir, self.status, self.message = exp_id, exp_dir, status, message
+
+
+class _NoTuner:
+    """oneshot/darts configs without a tuner: every trial gets ``{}``; ``maxTrialNum`` (default 1) trials."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def update_search_space(self, search_space: Any) -> None:
+        pass
+
+    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
+        from nastuners.exceptions import NoMoreTrialError
+
+        if self.left <= 0:
+            raise NoMoreTrialError("all trials of this tuner-less experiment were started")
+        self.left -= 1
+        return {}
+
+    def receive_trial_result(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def _search_space(config: ExperimentConfig) -> dict[str, Any]:
+    from nastuners.space import SearchSpace
+
+    if config.use_annotation:
+        from nastuners.annotation import generate_search_space
+
+        space = generate_search_space(config.trial.code_dir)
+        if not space:
+            msg = (
+                f"trial.codeDir {config.trial.code_dir}: useAnnotation is true but no "
+                              "@nni annotation was found in any .py file (empty search space)"
+            )
+            raise ConfigError(msg)
+    else:
+        assert config.search_space_path is not None
+        try:
+            space = json.loads(Path(config.search_space_path).read_text())
+        except OSError as exc:
+            msg = (
+                f"searchSpacePath: cannot read {config.search_space_path}: "
+                              f"{exc.strerror or exc}"
+            )
+            raise ConfigError(msg) from exc
+        except json.JSONDecodeError as exc:
+            msg = f"searchSpacePath: {config.search_space_path} is not valid JSON: {exc}"
+            raise ConfigError(msg) from exc
+    SearchSpace.from_json(space)  # raises SearchSpaceError listing every problem
+    return space
+
+
+def _make_tuner(config: ExperimentConfig, space: dict[str, Any]) -> Any:
+    if config.tuner is None:
+        return _NoTuner(config.max_trials or 1)
+    tuner = build_tuner(config.tuner, config.seed)
+    tuner.update_search_space(space)
+    return tuner
+
+
+def _with_log(exp_dir: Path) -> logging.Handler:
+    handler = logging.FileHandler(exp_dir / "runner.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("nastuners").addHandler(handler)
+    return handler
+
+
+def _run(exp_id: str, exp_dir: Path, store: Store, config: ExperimentConfig, tuner: Any,
+         reporter: Reporter) -> RunResult:
+    code_dir = exp_dir / "code" if config.use_annotation else Path(config.trial.code_dir)
+    handler = _with_log(exp_dir)
+    try:
+        reporter.event("experiment_start", experiment_id=exp_id, experiment_dir=str(exp_dir),
+                       max_trials=config.max_trials, concurrency=config.concurrency)
+        dispatcher = Dispatcher(exp_id=exp_id, exp_dir=exp_dir, store=store, config=config, tuner=tuner,
+                                code_dir=code_dir, reporter=reporter)
+        status = dispatcher.run()
+        return RunResult(exp_id, exp_dir, status, dispatcher.end_message)
+    finally:
+        logging.getLogger("nastuners").removeHandler(handler)
+        handler.close()
+        store.close()
+
+
+def start_experiment(config: ExperimentConfig, reporter: Reporter) -> RunResult:
+    """Create a new experiment from a validated config and run it to the end."""
+    if config.tuner is not None and config.tuner.name is not None:
+        config = config.replace(tuner=dataclasses.replace(config.tuner,
+                                                          name=resolve_tuner_name(config.tuner.name)))
+    space = _search_space(config)
+    tuner = _make_tuner(config, space)
+    taken = {p.name for p in experiments_root().glob("*")} if experiments_root().is_dir() else None
+    exp_id = new_id(8, taken)
+    exp_dir = Path(config.experiment_dir) if config.experiment_dir else experiments_root() / exp_id
+    if exp_dir.exists() and any(exp_dir.iterdir()):
+        msg = (
+            f"experimentDir {exp_dir} is not empty; choose a new directory "
+                          "(or `nastune resume` the experiment in it)"
+        )
+        raise ConfigError(msg)
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    if config.experiment_dir:
+        link_experiment(exp_id, exp_dir)
+    if config.use_annotation:
+        from nastuners.annotation import expand
+
+        expand(config.trial.code_dir, exp_dir / "code", nas_mode=config.trial.nas_mode)
+    (exp_dir / "search_space.json").write_text(json.dumps(space, indent=2))
+    store = Store(exp_dir, create=True)
+    store.create_experiment(exp_id, config.name, config.to_dict(), space, config.trial.code_dir)
+    return _run(exp_id, exp_dir, store, config, tuner, reporter)
+
+
+def _kill_leftover(pid: int | None, trial_id: str) -> None:
+    """Kill a trial process group that survived its runner, if it is still that trial's."""
+    if pid is None:
+        return
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return  # gone (or no /proc): nothing to kill that we can identify safely
+    if f"NASTUNE_TRIAL_ID={trial_id}".encode() in environ.split(b"\0"):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _runner_alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def resume_experiment(ref: str, reporter: Reporter, overrides: dict[str, Any] | None = None) -> RunResult:
+    """Continue an experiment (by id or directory) that was stopped, finished or crashed."""
+    exp_dir = find_experiment(ref)
+    store = Store(exp_dir)
+    record = store.experiment()
+    if record["status"] == "RUNNING" and _runner_alive(record["runner_pid"]):
+        store.close()
+        msg = (
+            f"experiment {record['id']} is still running (runner pid {record['runner_pid']}); "
+                          "stop it first (Ctrl-C or kill -TERM)"
+        )
+        raise ConfigError(msg)
+    config = ExperimentConfig.from_dict(record["config"])
+    reporter.minimize = config.tuner is not None and config.tuner.optimize_mode == "minimize"
+    changes = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if changes:
+        config = config.replace(**changes)
+        store.set_config(config.to_dict())
+    interrupted = store.trials("RUNNING")
+    for trial in interrupted:
+        _kill_leftover(trial.pid, trial.trial_id)
+        store.end_trial(trial.trial_id, "INTERRUPTED", None, "the runner stopped while this trial ran")
+    tuner = _make_tuner(config, record["search_space"])
+    _restore_tuner(tuner, store, [t.parameter_id for t in interrupted])
+    return _run(record["id"], exp_dir, store, config, tuner, reporter)
+
+
+def _restore_tuner(tuner: Any, store: Store, interrupted_pids: list[int]) -> None:
+    snapshot = store.tuner_state()
+    after = 0
+    if snapshot is not None and callable(getattr(tuner, "load_state_dict", None)):
+        state, after = snapshot
+        tuner.load_state_dict(state)
+    params = {pid: p for pid, _, p in store.parameters()}
+    records = [{"parameter": params[m.parameter_id], "value": m.value}
+               for m in store.metrics("final", after_id=after)]
+    if records and callable(getattr(tuner, "import_data", None)):
+        tuner.import_data(records)
+    pending = getattr(tuner, "pending", None)
+    if isinstance(pending, dict) and callable(getattr(tuner, "trial_end", None)):
+        for pid in interrupted_pids:
+            if pid in pending:
+                tuner.trial_end(pid, False)
+        for pid in [p for p in pending if p in params]:  # multi-phase ids of interrupted trials
+            pending.pop(pid, None)
+    log.info("tuner restored (snapshot: %s, replayed results: %d)", snapshot is not None, len(records))
