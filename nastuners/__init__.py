@@ -1,11 +1,13 @@
 """nastune: neural architecture search with NNI's general NAS programming interface, done properly.
 
-The stable public surface. Importing it is cheap: no entry-point scan, no TensorFlow, no torch.
+The stable public surface. Importing it is cheap: no entry-point scan, no TensorFlow, no torch, and the search
+space and tuner modules load on first use (trial processes import only what they need).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .exceptions import (
     AnnotationError,
@@ -21,13 +23,10 @@ from .exceptions import (
     TunerLoadError,
     TunerNotFound,
 )
-from .space import SearchSpace, load_space
-from .tuner import Tuner
 
-try:
-    __version__ = version("nastune")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+if TYPE_CHECKING:
+    from .space import SearchSpace, load_space
+    from .tuner import Tuner
 
 __all__ = [
     "AnnotationError",
@@ -47,3 +46,27 @@ __all__ = [
     "__version__",
     "load_space",
 ]
+
+_LAZY = {"SearchSpace": ".space", "load_space": ".space", "Tuner": ".tuner"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("nastune")
+        except PackageNotFoundError:  # a source tree that is not installed
+            value = "0.0.0+unknown"
+        globals()[name] = value
+        return value
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
