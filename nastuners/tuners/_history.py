@@ -1,0 +1,113 @@
+"""Helpers shared by the model-free tuners: fast one-decision moves, unseen sampling, imported records.
+
+``space.neighbours`` builds every neighbour of a vector; the tuners here mostly need *one* random neighbour
+per suggestion, so :class:`Moves` precomputes per decision what a single move can change and caches the
+input-subset moves per category. The move set is exactly the one ``space.neighbours`` uses: another op or
+option; one input added, dropped or swapped while staying within the layer's size range.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..exceptions import ChoiceError
+from ..space import SearchSpace, Vector
+
+__all__ = ["Moves", "decode_records", "sample_unseen"]
+
+# Rejection sampling is tried this many times before the unseen vectors are listed explicitly.
+_MAX_REJECTIONS = 32
+# Spaces up to this size may be listed explicitly to find the last unseen architectures.
+_ENUMERATE_LIMIT = 2_000_000
+
+
+class Moves:
+    """One-decision moves over the vectors of ``space`` (same neighbourhood as ``space.neighbours``)."""
+
+    def __init__(self, space: SearchSpace) -> None:
+        self.space = space
+        decisions = space.decisions
+        self.sizes = tuple(d.n for d in decisions)
+        self.is_inputs = tuple(d.kind == "inputs" for d in decisions)
+        # decisions where a move exists at all (a single category cannot change)
+        self.mutable = tuple(i for i, d in enumerate(decisions) if d.n > 1)
+        self._input_cache: dict[tuple[int, int], tuple[int, ...]] = {}
+
+    def alternatives(self, i: int, category: int) -> tuple[int, ...]:
+        """Categories decision ``i`` can move to from ``category`` in one step."""
+        if not self.is_inputs[i]:
+            return tuple(v for v in range(self.sizes[i]) if v != category)
+        key = (i, category)
+        alts = self._input_cache.get(key)
+        if alts is None:
+            alts = self._input_cache[key] = self._input_alternatives(i, category)
+        return alts
+
+    def random_neighbour(self, vector: Vector, rng: random.Random) -> Vector | None:
+        """A random neighbour: a uniformly chosen decision, then a uniformly chosen move of it."""
+        mutable = self.mutable
+        if not mutable:
+            return None
+        i = mutable[rng.randrange(len(mutable))] if len(mutable) > 1 else mutable[0]
+        current = vector[i]
+        if self.is_inputs[i]:
+            alts = self.alternatives(i, current)
+            new = alts[rng.randrange(len(alts))]
+        else:
+            new = rng.randrange(self.sizes[i] - 1)
+            if new >= current:
+                new += 1
+        return vector[:i] + (new,) + vector[i + 1:]
+
+    def neighbours(self, vector: Vector) -> list[Vector]:
+        """Every one-decision neighbour of ``vector`` (decision order, then category order)."""
+        out: list[Vector] = []
+        for i in self.mutable:
+            head, tail = vector[:i], vector[i + 1:]
+            out.extend(head + (c,) + tail for c in self.alternatives(i, vector[i]))
+        return out
+
+    def _input_alternatives(self, i: int, category: int) -> tuple[int, ...]:
+        # one input added, dropped or swapped; the space knows which moves are legal for each count
+        return tuple(self.space.input_neighbours(i, category))
+
+
+def sample_unseen(space: SearchSpace, rng: random.Random, seen: set[Vector] | dict[Vector, Any]) -> Vector:
+    """A uniformly random vector not in ``seen`` (the caller checks that one exists)."""
+    for _ in range(_MAX_REJECTIONS):
+        vector = space.sample(rng)
+        if vector not in seen:
+            return vector
+    if space.cardinality > _ENUMERATE_LIMIT:  # rejection keeps working in spaces this large
+        while True:
+            vector = space.sample(rng)
+            if vector not in seen:
+                return vector
+    taken = {space.index(v) for v in seen}
+    unseen = [i for i in range(space.cardinality) if i not in taken]
+    return space.unindex(unseen[rng.randrange(len(unseen))])
+
+
+def decode_records(space: SearchSpace, data: Iterable[Any], score: Any) -> list[tuple[Vector, float | None]]:
+    """``import_data`` records as ``(vector, score)``; score ``None`` when the value is unusable.
+
+    Records whose parameter does not fit the space are skipped (``import_data`` must never crash); a record
+    with a valid architecture but no usable value still marks the architecture as seen.
+    """
+    out: list[tuple[Vector, float | None]] = []
+    for record in data:
+        if not isinstance(record, Mapping):
+            continue
+        try:
+            vector = space.encode(record["parameter"])
+        except (ChoiceError, KeyError, TypeError, ValueError, AttributeError):
+            continue
+        try:
+            value: float | None = score(record.get("value"))
+        except (ValueError, TypeError):
+            value = None
+        out.append((vector, value))
+    return out
+

@@ -1,0 +1,204 @@
+"""Local search (hill climbing over one-decision neighbours with random restarts), made asynchronous.
+
+White, Nolen, Savani, "Local Search is State of the Art for Neural Architecture Search Benchmarks" (2020):
+evaluate random starts, climb from the best of them by evaluating its neighbours in random order and moving
+to the first one that is better (first improvement), and restart from a new random architecture at a local
+optimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..exceptions import ChoiceError, NoMoreTrialError
+from ..space import SearchSpace, Vector
+from ..tuner import OptimizeMode, Tuner
+from ._history import Moves, decode_records, sample_unseen
+
+__all__ = ["LocalSearchTuner"]
+
+# Random neighbours drawn (rejecting seen ones) before the centre's unseen neighbours are listed explicitly.
+_LAZY_TRIES = 16
+
+
+class LocalSearchTuner(Tuner):
+    """First-improvement local search with random restarts.
+
+    - **Climb.** The *centre* is the best architecture of the current climb. Its unseen one-decision
+      neighbours (another op or option; one input added, dropped or swapped) are proposed in random order; as
+      soon as a result beats the centre, that architecture becomes the centre and its neighbours come next.
+    - **Starts.** The first climb starts from the best of ``initial_samples`` random architectures (plus
+      imported ones); after a local optimum (every neighbour evaluated, none better) the next climb starts
+      from the best of ``restart_samples`` new random architectures.
+    - **Asynchronous.** Several neighbours are in flight at once; a late result that beats the centre still
+      moves it. When every neighbour of the centre is issued but some are pending, the tuner proposes random
+      starts for the next climb instead of idling.
+    - **No duplicates** while unseen architectures remain; ``NoMoreTrialError`` once all are proposed.
+    - **Failed trials** count as evaluated (never proposed again) and never become a centre.
+    - ``optimize_mode="minimize"`` climbs on the negated value; ``import_data`` records are seen and count as
+      random starts; ``state_dict`` captures everything needed to resume.
+
+    Args:
+        initial_samples: random architectures evaluated before the first climb.
+        restart_samples: random architectures evaluated before each later climb.
+        optimize_mode: ``"maximize"`` or ``"minimize"`` the reported value.
+        seed: seeds every random choice.
+    """
+
+    def __init__(self, *, initial_samples: int = 10, restart_samples: int = 1,
+                 optimize_mode: OptimizeMode = "maximize", seed: int | None = None) -> None:
+        super().__init__(optimize_mode=optimize_mode, seed=seed)
+        for name, value in (("initial_samples", initial_samples), ("restart_samples", restart_samples)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                msg = f"LocalSearchTuner: {name} must be an int >= 1, got {value!r}"
+                raise ValueError(msg)
+        self.initial_samples = initial_samples
+        self.restart_samples = restart_samples
+        self._moves: Moves | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._seen: set[Vector] = set()
+        self._issued: dict[int, Vector] = {}
+        self._climbing: set[int] = set()          # pending ids proposed as neighbours
+        self._center: Vector | None = None
+        self._center_score = 0.0
+        self._queue: list[Vector] | None = None    # neighbours of the centre left to propose (None: rebuild)
+        self._pool: dict[Vector, float | None] = {}  # starts for the next climb -> score (None: no result)
+        self._pool_needed = self.initial_samples
+
+    # -- NNI verbs -------------------------------------------------------------------------------------
+    def update_search_space(self, search_space: Mapping[str, Any] | SearchSpace) -> None:
+        """Receive the space; the history is kept when the space is unchanged, cleared otherwise."""
+        old = self.space
+        super().update_search_space(search_space)
+        assert self.space is not None
+        if old is None or old != self.space:
+            self._reset()
+            self._moves = Moves(self.space)
+
+    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
+        """The next unseen neighbour of the centre, or a random start."""
+        space = self._require_space()
+        if len(self._seen) >= space.cardinality:
+            msg = f"all {space.cardinality} architectures of the search space have been proposed"
+            raise NoMoreTrialError(msg)
+        vector = self._next_neighbour() if self._center is not None or self._start_climb() else None
+        if vector is not None:
+            self._climbing.add(parameter_id)
+        else:
+            vector = sample_unseen(space, self.rng, self._seen)
+            self._pool[vector] = None
+        self._seen.add(vector)
+        self._issued[parameter_id] = vector
+        return space.decode(vector)
+
+    def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any,
+                             **kwargs: Any) -> None:
+        """Record the result; a climb result (or a late one) that beats the centre moves the centre."""
+        fitness = self.score(value)
+        self._climbing.discard(parameter_id)
+        vector = self._issued.pop(parameter_id, None)
+        if vector is None:  # not issued by this tuner (e.g. resumed elsewhere): trust the document
+            try:
+                vector = self._require_space().encode(parameters)
+            except ChoiceError:  # e.g. a result for the space before an update: nothing to learn from
+                return
+            self._seen.add(vector)
+        if vector in self._pool:
+            self._pool[vector] = fitness
+        elif self._center is not None and fitness > self._center_score:
+            self._move(vector, fitness)
+
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+        """Forget the bookkeeping of ``parameter_id``; a failed architecture stays seen."""
+        self._climbing.discard(parameter_id)
+        self._issued.pop(parameter_id, None)
+
+    def import_data(self, data: list[dict[str, Any]]) -> None:
+        """Warm start: imported architectures are seen; those with a usable value are candidate starts."""
+        space = self._require_space()
+        for vector, fitness in decode_records(space, data, self.score):
+            self._seen.add(vector)
+            if fitness is not None:
+                self._pool[vector] = fitness
+
+    # -- state -----------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Base state plus seen architectures, issued ids, the centre, its queue and the start pool."""
+        state = super().state_dict()
+        state.update({
+            "seen": sorted(list(v) for v in self._seen),
+            "issued": {str(k): list(v) for k, v in self._issued.items()},
+            "climbing": sorted(self._climbing),
+            "center": None if self._center is None else [list(self._center), self._center_score],
+            "queue": None if self._queue is None else [list(v) for v in self._queue],
+            "pool": [[list(v), f] for v, f in self._pool.items()],
+            "pool_needed": self._pool_needed,
+        })
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict` (after ``update_search_space`` with the same space)."""
+        super().load_state_dict(state)
+        self._seen = {tuple(v) for v in state.get("seen", [])}
+        self._issued = {int(k): tuple(v) for k, v in state.get("issued", {}).items()}
+        self._climbing = {int(k) for k in state.get("climbing", [])}
+        center = state.get("center")
+        self._center = None if center is None else tuple(center[0])
+        self._center_score = 0.0 if center is None else float(center[1])
+        queue = state.get("queue")
+        self._queue = None if queue is None else [tuple(v) for v in queue]
+        self._pool = {tuple(v): (None if f is None else float(f)) for v, f in state.get("pool", [])}
+        self._pool_needed = int(state.get("pool_needed", self.initial_samples))
+
+    # -- internals -------------------------------------------------------------------------------------
+    def _move(self, vector: Vector, fitness: float) -> None:
+        self._center, self._center_score = vector, fitness
+        self._queue = None
+
+    def _start_climb(self) -> bool:
+        """Climb from the best evaluated start once enough starts were proposed; False: keep sampling."""
+        if len(self._pool) < self._pool_needed:
+            return False
+        scored = [(f, v) for v, f in self._pool.items() if f is not None]
+        if not scored:
+            return False
+        fitness, vector = max(scored, key=lambda fv: fv[0])
+        self._pool = {}
+        self._pool_needed = self.restart_samples
+        self._move(vector, fitness)
+        return True
+
+    def _next_neighbour(self) -> Vector | None:
+        """An unseen neighbour of the centre; at a local optimum a new climb starts (None: random start)."""
+        moves = self._moves
+        assert moves is not None
+        seen = self._seen
+        while True:
+            center = self._center
+            assert center is not None
+            if self._queue is None:
+                # a random unseen neighbour by rejection: the same law as a shuffled list of the unseen ones,
+                # without building that list (thousands of neighbours in large spaces with input choices)
+                for _ in range(_LAZY_TRIES):
+                    vector = moves.random_neighbour(center, self.rng)
+                    if vector is None:
+                        break
+                    if vector not in seen:
+                        return vector
+                queue = [c for c in moves.neighbours(center) if c not in seen]
+                self.rng.shuffle(queue)
+                self._queue = queue
+            queue = self._queue
+            while queue:
+                vector = queue.pop()
+                if vector not in seen:
+                    return vector
+            if self._climbing:  # results of the neighbourhood are still coming: prepare the next start
+                return None
+            self._center = None  # local optimum
+            self._queue = None
+            if not self._start_climb():
+                return None

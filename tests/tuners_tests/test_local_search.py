@@ -1,0 +1,144 @@
+"""The local-search tuner's own promises: climb from the best start, first improvement, restarts, async."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from nastuners import NoMoreTrialError, SearchSpace
+from nastuners.testing import bench_space, drive, synthetic_reward
+from nastuners.tuners._local_search import LocalSearchTuner
+from nastuners.tuners._random import RandomTuner
+
+# 4 layers x 3 ops, no inputs: 81 architectures, 8 neighbours each
+CHAIN = {"c/mutable_block_1": {"_type": "mutable_layer", "_value": {
+    f"mutable_layer_{i}": {"layer_choice": ["a()", "b()", "c()"], "optional_inputs": [],
+                           "optional_input_size": 0} for i in range(4)}}}
+SPACE = SearchSpace.from_json(CHAIN)
+
+
+def _diff(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    return sum(x != y for x, y in zip(a, b))
+
+
+def _reward(vector: tuple[int, ...]) -> float:
+    """Additive, with a single optimum at (2, 2, 2, 2): every climb ends there."""
+    return float(sum(vector))
+
+
+def _tuner(**kwargs: object) -> LocalSearchTuner:
+    tuner = LocalSearchTuner(**kwargs)  # type: ignore[arg-type]
+    tuner.update_search_space(CHAIN)
+    return tuner
+
+
+def _finish(tuner: LocalSearchTuner, pid: int, vector: tuple[int, ...]) -> None:
+    tuner.receive_trial_result(pid, SPACE.decode(vector), _reward(vector))
+    tuner.trial_end(pid, True)
+
+
+def test_sequential_climb_first_improvement_then_restart() -> None:
+    """Starts, then neighbours of the centre; a better one becomes the centre; at the optimum a restart."""
+    tuner = _tuner(initial_samples=3, seed=4)
+    starts = [SPACE.encode(tuner.generate_parameters(pid)) for pid in range(3)]
+    for pid, v in enumerate(starts):
+        _finish(tuner, pid, v)
+    proposed = set(starts)
+    center = max(starts, key=_reward)
+    pid = 3
+    while True:
+        v = SPACE.encode(tuner.generate_parameters(pid))
+        assert v not in proposed
+        proposed.add(v)
+        if _diff(v, center) != 1:
+            break
+        _finish(tuner, pid, v)
+        if _reward(v) > _reward(center):
+            center = v
+        pid += 1
+    # the climb ended only at the optimum, once every neighbour of it had been proposed
+    assert center == (2, 2, 2, 2)
+    assert set(SPACE.neighbours(center)) <= proposed
+    assert tuner.state_dict()["center"] is None
+    _finish(tuner, pid, v)
+    nxt = SPACE.encode(tuner.generate_parameters(pid + 1))  # restart_samples=1: climb from the new start
+    assert _diff(nxt, v) == 1
+
+
+def test_asynchronous_neighbours_in_flight_and_late_improvement() -> None:
+    """With 4 in flight all proposals are neighbours; a better late result moves the centre at once."""
+    tuner = _tuner(initial_samples=2, seed=1)
+    tuner.import_data([{"parameter": SPACE.decode((0, 0, 0, 0)), "value": 0.0},
+                       {"parameter": SPACE.decode((1, 0, 0, 0)), "value": 1.0}])
+    flight = [(pid, SPACE.encode(tuner.generate_parameters(pid))) for pid in range(4)]
+    assert all(_diff(v, (1, 0, 0, 0)) == 1 for _, v in flight)
+    assert (0, 0, 0, 0) not in [v for _, v in flight]
+    better = next((pid, v) for pid, v in flight if _reward(v) > 1.0)
+    _finish(tuner, *better)
+    nxt = SPACE.encode(tuner.generate_parameters(4))
+    assert _diff(nxt, better[1]) == 1
+
+
+def test_waiting_on_the_last_neighbours_proposes_random_starts() -> None:
+    """Centre at the optimum, all 8 neighbours pending: further proposals are new starts, not 'not now'."""
+    tuner = _tuner(initial_samples=1, seed=0)
+    tuner.import_data([{"parameter": SPACE.decode((2, 2, 2, 2)), "value": 8.0}])
+    flight = [SPACE.encode(tuner.generate_parameters(pid)) for pid in range(8)]
+    assert sorted(flight) == sorted(SPACE.neighbours((2, 2, 2, 2)))
+    extra = SPACE.encode(tuner.generate_parameters(8))
+    assert extra not in flight and extra != (2, 2, 2, 2)
+    state = tuner.state_dict()
+    assert state["climbing"] == list(range(8))
+    assert [v for v, _ in state["pool"]] == [list(extra)]
+    for pid, v in enumerate(flight):
+        _finish(tuner, pid, v)
+    _finish(tuner, 8, extra)
+    # local optimum: the next climb starts from the evaluated start
+    assert _diff(SPACE.encode(tuner.generate_parameters(9)), extra) == 1
+
+
+def test_failed_start_never_becomes_the_centre_and_minimize() -> None:
+    """Minimize: the start with the lowest value is climbed from; a failed start is ignored."""
+    tuner = _tuner(initial_samples=3, optimize_mode="minimize", seed=3)
+    starts = [SPACE.encode(tuner.generate_parameters(pid)) for pid in range(3)]
+    tuner.trial_end(0, False)
+    tuner.receive_trial_result(1, SPACE.decode(starts[1]), 5.0)
+    tuner.receive_trial_result(2, SPACE.decode(starts[2]), {"default": 1.0})
+    v = SPACE.encode(tuner.generate_parameters(3))
+    assert _diff(v, starts[2]) == 1
+
+
+def test_no_duplicates_with_workers_then_exhaustion() -> None:
+    """With 4 trials in flight, shuffled results and failures, all 1,944 architectures come exactly once."""
+    tuner = LocalSearchTuner(seed=11)
+    tuner.update_search_space(bench_space())
+    result = drive(tuner, 3000, reward=synthetic_reward(bench_space()), concurrency=4, order_seed=1,
+                   fail=lambda pid: pid % 13 == 0)
+    space = SearchSpace.from_json(bench_space())
+    keys = [space.canonical_key(t.params) for t in result.trials]
+    assert len(keys) == len(set(keys)) == space.cardinality
+    assert result.exhausted
+    with pytest.raises(NoMoreTrialError):
+        tuner.generate_parameters(5000)
+
+
+def test_bad_arguments_are_rejected() -> None:
+    """Sample counts must be positive ints."""
+    with pytest.raises(ValueError, match="initial_samples must be an int >= 1"):
+        LocalSearchTuner(initial_samples=0)
+    with pytest.raises(ValueError, match="restart_samples"):
+        LocalSearchTuner(restart_samples=True)
+
+
+def test_beats_random_search_on_a_structured_reward() -> None:
+    """On the reference space with an additive reward, local search's best-of-60 is higher than random's."""
+    reward = synthetic_reward(bench_space(), seed=7)
+
+    def best(tuner: LocalSearchTuner | RandomTuner) -> float:
+        tuner.update_search_space(bench_space())
+        return max(t.value for t in drive(tuner, 60, reward=reward).trials if t.value is not None)
+
+    ls = statistics.fmean(best(LocalSearchTuner(seed=s)) for s in range(20))
+    rnd = statistics.fmean(best(RandomTuner(seed=s)) for s in range(20))
+    assert ls > rnd
