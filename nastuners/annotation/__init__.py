@@ -31,22 +31,37 @@ def _units(files: list[SourceFile]) -> list[FileUnit]:
     return [f.unit for f in files if f.unit is not None]
 
 
+def _entries(unit: FileUnit) -> list[tuple[int, int, str, dict[str, Any], bool, str]]:
+    """``(line, col, key, value, named, layer)`` of a file's search-space entries, in source order."""
+    entries = []
+    for ann in unit.annotations:
+        entry = ann.space_entry()
+        if entry is not None:
+            entries.append((ann.stmt.end_lineno or ann.line, ann.stmt.col_offset, *entry, True, ""))
+    for direct in unit.direct:
+        entries.append((direct.call.lineno, direct.call.col_offset, direct.key, direct.value, direct.named,
+                        direct.layer))
+    return sorted(entries, key=lambda e: (e[0], e[1]))
+
+
 def space_of(units: list[FileUnit]) -> dict[str, Any]:
-    """Merge the search-space entries of scanned files (in order) into one dict."""
+    """Merge the search-space entries of scanned files (in order) into one dict, with NNI's rules: layers of
+    one block id merge; a named parameter may repeat only with the same value; an unnamed one
+    (``__line<N>``) may not repeat."""
     space: dict[str, Any] = {}
     for unit in units:
-        for ann in unit.annotations:
-            entry = ann.space_entry()
-            if entry is None:
-                continue
-            key, value = entry
+        for line, _col, key, value, named, layer in _entries(unit):
             old = space.get(key)
-            if old is not None and value["_type"] == "mutable_layer" == old["_type"]:
+            if layer:  # a direct nni.mutable_layer call: one layer
+                space.setdefault(key, {"_type": "mutable_layer", "_value": {}})["_value"][layer] = value
+            elif old is not None and value["_type"] == "mutable_layer" == old["_type"]:
                 old["_value"].update(value["_value"])  # two annotations ending on one line (NNI merged them)
+            elif old is not None and not named:
+                msg = f"Only one smart parameter is allowed in a line: {key} (give each a name='...')"
+                raise AnnotationError(msg, path=unit.path, line=line)
             elif old is not None and old != value:
                 msg = f"Different smart parameters have same name: {key}"
-                raise AnnotationError(msg, path=unit.path,
-                                      line=ann.line)
+                raise AnnotationError(msg, path=unit.path, line=line)
             else:
                 space[key] = value
     return space
@@ -133,6 +148,7 @@ def _stale(units: list[FileUnit], params: Mapping[str, Any]) -> list[Issue]:
     from ..space import split_converted_key
 
     blocks = {ann.block_id for u in units for ann in u.annotations if ann.name == "mutable_layers"}
+    blocks |= {d.key for u in units for d in u.direct if d.func == "mutable_layer"}
     issues = []
     for key, value in params.items():
         parts = split_converted_key(key)

@@ -18,13 +18,22 @@ class Edits:
             self._starts.append(self._starts[-1] + len(line))
         self._items: list[tuple[int, int, str]] = []
 
-    def _offset(self, line: int, byte_col: int) -> int:
+    def offset(self, line: int, byte_col: int) -> int:
+        """Absolute character offset of an ``ast`` position (1-based line, UTF-8 byte column)."""
         return self._starts[line - 1] + char_col(self.lines[line - 1], byte_col)
+
+    @property
+    def source(self) -> str:
+        return "".join(self.lines)
+
+    def insert(self, offset: int, text: str) -> None:
+        """Insert ``text`` at an absolute character offset."""
+        self._items.append((offset, offset, text))
 
     def span(self, node: ast.AST) -> tuple[int, int]:
         """Absolute character offsets of ``node`` (a node of this file's tree)."""
-        start = self._offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end = self._offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+        start = self.offset(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = self.offset(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
         return start, end
 
     def replace(self, node: ast.AST, text: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..exceptions import ChoiceError, Issue
 from ._edits import Edits
+from ._emit_direct import codegen_direct, codegen_sdk_statements, expand_direct
 from ._model import Annotation, LayerSpec
 from ._scan import FileUnit, _string_stmt
 
@@ -87,9 +88,10 @@ def _header_line(unit: FileUnit) -> int:
 
 def expand_unit(unit: FileUnit, mode: str) -> str | None:
     """The compiled text of ``unit`` in ``mode``; ``None`` when the file needs no change."""
-    if not unit.annotations and not unit.nni_imports:
+    if not unit.annotations and not unit.nni_imports and not unit.direct:
         return None
     edits = Edits(unit.lines)
+    expand_direct(edits, unit)
     for stmt in unit.nni_imports:
         if isinstance(stmt, ast.Import):
             names = [ast.alias("trial_runtime", a.asname or "nni") if a.name == "nni" else a
@@ -158,9 +160,11 @@ def _chosen_option(ann: Annotation, params: Mapping[str, Any]) -> str:
 
 def codegen_unit(unit: FileUnit, params: Mapping[str, Any]) -> str | None:
     """The standalone text of ``unit`` for the architecture ``params``; ``None`` when nothing changes."""
-    if not unit.annotations and not unit.nni_imports:
+    if not unit.annotations and not unit.nni_imports and not unit.direct:
         return None
     edits = Edits(unit.lines)
+    codegen_direct(edits, unit, params)
+    codegen_sdk_statements(edits, unit, params)
     for stmt in unit.nni_imports:
         if isinstance(stmt, ast.Import):
             names = [a for a in stmt.names if a.name != "nni"]

@@ -69,6 +69,8 @@ class Annotation:
                 return None
             return self.block_id, {"_type": "mutable_layer",
                                    "_value": {layer.layer_id: layer.json() for layer in self.layers}}
+        if self.name == "function_choice" and not self.matches:
+            return None  # NNI's search space came from the replaced calls: none, no entry
         if self.name == "function_choice" or (self.name == "variable" and self.func == "choice"):
             return self.key, {"_type": "choice", "_value": list(self.keys)}
         if self.name == "variable":

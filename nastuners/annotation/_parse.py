@@ -6,18 +6,17 @@ NNI's messages are kept verbatim (tests match substrings), sometimes followed by
 from __future__ import annotations
 
 import ast
+import numbers
 import warnings
 from typing import NoReturn
 
 from ..exceptions import AnnotationError
 from ._model import ANNOTATIONS, DISTRIBUTIONS, Annotation, LayerSpec, Op
-from ._source import char_col, is_literal, normalised, option_key, quote_width
+from ._source import AnnotationWarning, char_col, normalised, option_key, quote_width
+
+__all__ = ["AnnotationWarning", "Locator", "parse"]
 
 _FIELDS = ("layer_choice", "fixed_inputs", "optional_inputs", "optional_input_size", "layer_output")
-
-
-class AnnotationWarning(UserWarning):
-    """A leniency or a near-miss in annotated trial code (the code still compiles)."""
 
 
 class Locator:
@@ -234,8 +233,11 @@ def _smart(ann: Annotation, loc: Locator, module: str) -> None:
     if ann.func == "choice":
         ann.keys = [option_key(a) for a in ann.args]
     else:
-        for arg in ann.args:
-            num = arg.operand if isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub) else arg
-            if not (is_literal(num) and type(num.value) in (int, float)):  # type: ignore[attr-defined]
+        for arg in ann.args:  # NNI: literal_eval(source) must be a real number (so -1, +2, True pass)
+            try:
+                number = ast.literal_eval(arg)
+            except ValueError:
+                number = None
+            if not isinstance(number, numbers.Real):
                 loc.fail("Smart parameter's arguments must be number literals", arg)
     ann.key = f"{module}/{name}/{ann.func}"

@@ -7,6 +7,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from ..exceptions import AnnotationError
+from ._direct import DirectCall, collect
 from ._model import Annotation
 from ._parse import AnnotationWarning, Locator, parse
 from ._source import normalised, split_lines
@@ -23,6 +24,7 @@ class FileUnit:
     tree: ast.Module
     annotations: list[Annotation] = field(default_factory=list)
     nni_imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
+    direct: list[DirectCall] = field(default_factory=list)  # direct nni.<f>(...) calls (see _direct)
 
 
 def module_name(relpath: str) -> str:
@@ -46,7 +48,18 @@ def scan(source: str, path: str, module: str | None = None) -> FileUnit:
                               col=exc.offset, text=exc.text) from None
     unit = FileUnit(path, module or module_name(path), source, split_lines(source), tree)
     _Scanner(unit).block(tree.body)
+    unit.direct = collect(tree, path, unit.lines, unit.module, _replaced(unit.annotations))
     return unit
+
+
+def _replaced(annotations: list[Annotation]) -> set[int]:
+    """``id`` of every node that compiling the annotations replaces (NNI never saw calls inside them)."""
+    roots: list[ast.AST] = []
+    for ann in annotations:
+        if ann.name == "variable" and isinstance(ann.target, ast.Assign):
+            roots.append(ann.target.value)
+        roots.extend(ann.matches)
+    return {id(node) for root in roots for node in ast.walk(root)}
 
 
 class _Scanner:
@@ -134,17 +147,22 @@ class _Scanner:
         if not ann.matches:
             warnings.warn(AnnotationWarning(
                 f"{path}:{line}: @nni.function_choice (line {ann.line}) matches no call in the statement it "
-                "annotates; nothing is replaced"), stacklevel=4)
+                "annotates (calls nested in another call are not looked at); nothing is replaced and, as in "
+                "NNI, it adds nothing to the search space"), stacklevel=4)
         self.nested(stmt)
 
 
 def _matching_calls(stmt: ast.AST, dumps: set[str]) -> list[ast.Call]:
-    """Outermost calls in ``stmt`` equal (as ASTs) to one of the options."""
+    """Calls in ``stmt`` equal (as ASTs) to one of the options and not inside another call.
+
+    NNI's replacer never looked inside a call: in ``print(f(a))`` or ``g(f(a)).h()`` nothing is replaced.
+    """
     found: list[ast.Call] = []
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.Call) and ast.dump(node) in dumps:
-            found.append(node)
+        if isinstance(node, ast.Call):
+            if ast.dump(node) in dumps:
+                found.append(node)
             return
         for child in ast.iter_child_nodes(node):
             visit(child)

@@ -1,10 +1,10 @@
 """Normalised source strings and file positions.
 
 One string plays four roles (JSON entry, runtime dict key, tuner answer, codegen lookup key), so it
-must be what NNI 1.1 produced: ``astor.to_source(node).strip()``. ``ast.unparse`` gives the same text except
-at the top level, where astor parenthesises operator expressions and numbers: ``a + b`` → ``(a + b)``,
-``-x`` → ``(-x)``. Only ``optional_inputs`` entries and ``@nni.variable``/``@nni.function_choice`` options
-can hit that case.
+must be what NNI 1.1 produced: ``astor.to_source(node).strip()``. :mod:`._astor` emulates astor's
+parentheses. astor also wrapped lines longer than 79 characters (``"f(a=1, ...,\\n    z=2)"``); for such
+long strings the real ``astor`` is used when it is installed, otherwise a warning says that the key may
+differ from NNI's.
 """
 
 from __future__ import annotations
@@ -12,21 +12,39 @@ from __future__ import annotations
 import ast
 import io
 import re
+import warnings
 from typing import Any
 
-# node types astor wraps in parentheses when they are the whole expression
-_WRAPPED = (ast.BinOp, ast.BoolOp, ast.Compare, ast.UnaryOp, ast.IfExp, ast.Lambda, ast.Await, ast.NamedExpr)
+from ._astor import to_source
+
 _QUOTE = re.compile(r"[rRuUbBfF]{0,2}('''|\"\"\"|'|\")")
+_MAXLINE = 79  # astor's line length
 
 
-def normalised(node: ast.AST) -> str:
-    """The normalised source of an expression: ``ast.unparse`` with astor's top-level parentheses."""
-    text = ast.unparse(node)
-    if isinstance(node, _WRAPPED) or (
-        isinstance(node, ast.Constant) and type(node.value) in (int, float, complex)
-    ):
-        return f"({text})"
-    return text
+class AnnotationWarning(UserWarning):
+    """A leniency or a near-miss in annotated trial code (the code still compiles)."""
+
+
+def _astor_source(node: ast.AST) -> str | None:
+    try:
+        import astor  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError:
+        return None
+    return str(astor.to_source(node))
+
+
+def normalised(node: ast.AST, strip: str | None = None) -> str:
+    """``astor.to_source(node).strip(strip)``: the key NNI 1.1 gave ``node`` (see the module docstring)."""
+    text = to_source(node)
+    if len(text) > _MAXLINE:
+        real = _astor_source(node)
+        if real is not None:
+            return real.strip(strip)
+        warnings.warn(AnnotationWarning(
+            f"{text[:40]}...: NNI's astor wrapped expressions longer than {_MAXLINE} characters over "
+            "several lines; install astor==0.8.1 to reproduce its key exactly (this key is unwrapped)"),
+            stacklevel=2)
+    return text.strip(strip)
 
 
 def is_literal(node: ast.AST) -> bool:
@@ -41,7 +59,7 @@ def option_key(node: ast.expr) -> Any:
     """
     if is_literal(node):
         return node.value  # type: ignore[attr-defined]
-    return normalised(node).strip('\n"')
+    return normalised(node, '\n"')
 
 
 def split_lines(text: str) -> list[str]:

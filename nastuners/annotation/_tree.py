@@ -17,7 +17,7 @@ from ._parse import AnnotationWarning
 from ._scan import FileUnit, module_name, scan
 
 _SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
-_MAYBE_NNI = re.compile(rb"@nni\.|\bimport\s[^\n]*\bnni\b|\bfrom\s+nni\s+import\b")
+_MAYBE_NNI = re.compile(rb"@nni\.|\bnni\s*\.|\bimport\s[^\n]*\bnni\b|\bfrom\s+nni\s+import\b")
 
 
 @dataclass
