@@ -1,0 +1,125 @@
+"""enas_mode: every candidate is built once; non-trainable signal variables select the op and the inputs.
+
+Per layer, two signals live in the outermost context: ``op_index`` (int32, initially 0) and ``input_mask``
+(bool ``[n]``, initially all false). The output is ``tf.switch_case`` over correctly bound branches, so only
+the chosen op runs; the chosen inputs are the optional inputs stacked on a new axis 0 and masked
+(``tf.boolean_mask``), so their count is dynamic and repeats collapse. ``training_update`` fetches the next
+architecture and assigns the signals: in TF1 with prebuilt placeholder assigns (one ``session.run``, no graph
+growth), eagerly with ``Variable.assign`` (no retracing of ``tf.function`` code, which reads the variables).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from . import _params
+from ._layers import Layer, check_same_shapes, layers_of
+from ._tf import EAGER, context_key, make_variable, session_key, var_name
+
+_log = logging.getLogger("trial_runtime.tensorflow")
+
+_VARIABLE_HINT = ("enas_mode builds every candidate op inside a tf.switch_case branch, so variables the op "
+                  "creates must be lifted out of the branch: use tf.compat.v1.get_variable(...) or a "
+                  "callable initial value, tf.Variable(lambda: tf.random.truncated_normal(shape))")
+
+
+def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], funcs_args: Mapping[str, Any],
+          fixed_inputs: list[Any], optional_inputs: Mapping[str, Any], size: tuple[int, int]) -> Any:
+    key = context_key(tf)
+    layers = layers_of(key)
+    where = f"{mutable_id}/{layer_id}"
+    layer = layers.get((mutable_id, layer_id))
+    names = list(optional_inputs)
+    if layer is None:
+        layer = Layer("enas_mode", mutable_id, layer_id, list(funcs), names, *size)
+        layer.extra["op_index"] = make_variable(tf, 0, var_name(mutable_id, layer_id, "op_index"), tf.int32)
+        layer.extra["input_mask"] = make_variable(tf, [False] * len(names),
+                                                  var_name(mutable_id, layer_id, "input_mask"), tf.bool)
+        if key is not EAGER:
+            with tf.init_scope():
+                op_ph = tf.compat.v1.placeholder(tf.int32, [], name=var_name(mutable_id, layer_id, "op_feed"))
+                mask_ph = tf.compat.v1.placeholder(tf.bool, [len(names)],
+                                                   name=var_name(mutable_id, layer_id, "mask_feed"))
+                layer.extra["feeds"] = (op_ph, mask_ph)
+                layer.extra["assign"] = tf.group(layer.extra["op_index"].assign(op_ph),
+                                                 layer.extra["input_mask"].assign(mask_ph))
+        layers[(mutable_id, layer_id)] = layer
+    elif layer.choices != list(funcs) or layer.inputs != names:
+        msg = (f"{where}: built again with other candidates ({list(funcs)}, inputs {names}) than the first "
+               f"time ({layer.choices}, inputs {layer.inputs})")
+        raise ValueError(msg)
+
+    tensors = [tf.convert_to_tensor(optional_inputs[n]) for n in names]
+    if tensors:
+        check_same_shapes(where, "enas_mode", "optional inputs", names, tensors)
+        chosen = tf.boolean_mask(tf.stack(tensors), layer.extra["input_mask"])
+    elif fixed_inputs:
+        first = tf.convert_to_tensor(fixed_inputs[0])
+        chosen = tf.zeros(tf.concat([[0], tf.shape(first)], 0), dtype=first.dtype)
+    else:
+        chosen = tf.zeros([0])
+
+    traced: dict[str, Any] = {}
+
+    def branch(name: str, func: Any, kwargs: Mapping[str, Any]) -> Any:
+        try:
+            out = tf.convert_to_tensor(func([list(fixed_inputs), chosen], **kwargs))
+        except ValueError as exc:
+            if "lifted out of" in str(exc):
+                msg = f"{where}: candidate {name!r}: {exc}\n{_VARIABLE_HINT}"
+                raise ValueError(msg) from exc
+            raise
+        traced[name] = out
+        return out
+
+    branches = [functools.partial(branch, name, funcs[name], dict(funcs_args.get(name, {})))
+                for name in funcs]
+    index = tf.convert_to_tensor(layer.extra["op_index"])
+    output = tf.switch_case(index, branches, name=var_name(mutable_id, layer_id, "select").replace("/", "_"))
+    if len(traced) > 1:
+        check_same_shapes(where, "enas_mode", "candidate ops' outputs", list(traced), list(traced.values()))
+    elif key is EAGER and tf.executing_eagerly():
+        _check_eager_shape(layer, output, where)
+    return output
+
+
+def _check_eager_shape(layer: Layer, output: Any, where: str) -> None:
+    """Eagerly only the chosen branch runs: compare its shape with the other ops seen so far."""
+    seen = layer.extra.setdefault("eager_shapes", {})
+    op = layer.choices[int(layer.extra["op_index"].numpy())]
+    seen[op] = output
+    if len(seen) > 1:
+        check_same_shapes(where, "enas_mode", "candidate ops' outputs", list(seen), list(seen.values()))
+
+
+def update(tf: Any, session: Any) -> None:
+    """Fetch the next architecture (the current one on the first call) and load it into every layer."""
+    key = session_key(tf, session, "enas_mode")
+    layers = [layer for layer in layers_of(key).values() if layer.mode == "enas_mode"]
+    if not layers:
+        msg = ("training_update('enas_mode') found no enas_mode nni.mutable_layer in "
+               f"{'this eager program' if key is EAGER else 'the session graph'}; build the model first")
+        raise RuntimeError(msg)
+    params = _params.architecture_to_load("enas_mode")
+    values = []
+    for layer in layers:
+        op, inputs = _params.layer_choice(params, layer)
+        mask = [name in inputs for name in layer.inputs]
+        values.append((layer, op, mask))
+        _log.debug("%s_%s: layer: %s, optional inputs: %s", layer.mutable_id, layer.layer_id,
+                  layer.choices[op], inputs)
+    if key is EAGER:
+        for layer, op, mask in values:
+            layer.extra["op_index"].assign(op)
+            layer.extra["input_mask"].assign(mask)
+        return
+    feed: dict[Any, Any] = {}
+    for layer, op, mask in values:
+        op_ph, mask_ph = layer.extra["feeds"]
+        feed[op_ph] = op
+        feed[mask_ph] = mask
+    session.run([layer.extra["assign"] for layer, _, _ in values], feed_dict=feed)
+
