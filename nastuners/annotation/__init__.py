@@ -70,8 +70,9 @@ def space_of(units: list[FileUnit]) -> dict[str, Any]:
 def _check_nonempty(space: dict[str, Any], code_dir: Path) -> None:
     if not space:
         msg = (f"Generated search space is empty: no @nni.mutable_layers, @nni.variable or "
-               f"@nni.function_choice annotation under {str(code_dir)!r} (an annotation is a string "
-               "statement that starts exactly with '@nni.')")
+               f"@nni.function_choice annotation (nor a direct nni.choice({{...}})/nni.mutable_layer(...) "
+               f"call) under {str(code_dir)!r}; an annotation is a string statement that starts exactly "
+               "with '@nni.' (`nastune space generate --allow-empty` accepts an empty space)")
         raise AnnotationError(msg)
 
 

@@ -7,7 +7,8 @@ NNI keyed every choice by astor's text, so the keys must match it character for 
   a conditional expression, a lambda or an ``await`` in parentheses where no enclosing construct sets a
   precedence: the whole expression, dict keys (``{(1): 2}``), the element of a list/set comprehension
   and the key and value of a dict comprehension (``[(0) for _ in x]``), but not a generator's element;
-* it keeps ``*(a + b)``, writes ``(1).real``, ``lambda : 1`` (a space before the colon when there are
+* it keeps ``*(a + b)``, writes ``f(a for a in b)`` (a sole generator argument, no second parentheses),
+  ``(1).real``, ``lambda : 1`` (a space before the colon when there are
   no parameters), ``2 ** -1`` and ``a or b and c`` without the extra parentheses of ``ast.unparse``.
 
 ``bool`` constants were ``NameConstant`` nodes on the Pythons NNI 1.1 ran on, never wrapped; so are they here.
@@ -90,6 +91,15 @@ if _Base is not None:
             else:
                 self.set_precedence(_Prec.EXPR, node.value)
                 self.traverse(node.value)
+
+        def visit_Call(self, node: ast.Call) -> None:
+            if len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.GeneratorExp):
+                # astor: f(a for a in b) (the generator's own parentheses); ast.unparse: f((a for a in b))
+                self.set_precedence(_Prec.ATOM, node.func)
+                self.traverse(node.func)
+                self.traverse(node.args[0])
+                return
+            super().visit_Call(node)
 
         def visit_Attribute(self, node: ast.Attribute) -> None:
             value = node.value

@@ -39,7 +39,8 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
     c = sub.add_parser("codegen", help="standalone code for one architecture (no nastune needed to run it)")
     c.add_argument("experiment", nargs="?", metavar="EXP", help="experiment id or directory (with -T)")
     c.add_argument("--trial-id", "-T", metavar="T", help="trial of EXP whose architecture to use")
-    c.add_argument("--code-dir", metavar="DIR", help="annotated code directory")
+    c.add_argument("--code-dir", metavar="DIR",
+                   help="annotated code directory (with EXP: use this code instead of the experiment's)")
     c.add_argument("--choice", metavar="FILE", help="choice document (JSON, or JSON Lines: see --phase)")
     c.add_argument("--phase", type=int, default=-1,
                    help="which architecture of a multi-phase choice (default: the last)")
@@ -62,6 +63,19 @@ def _warnings_to_stderr() -> Iterator[None]:
             warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
 
+def _check_output_file(path: str | None, flag: str) -> None:
+    """Refuse an output file that cannot be written *before* any work (nothing half-written)."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        msg = f"{flag} {path!r} is a directory; give a file name, e.g. {target / 'search_space.json'}"
+        raise AnnotationError(msg)
+    if not target.parent.is_dir():
+        msg = f"{flag} {path!r}: the folder {str(target.parent)!r} does not exist; create it first"
+        raise AnnotationError(msg)
+
+
 def _dump(space: dict[str, Any], output: str | None) -> None:
     text = json.dumps(space, indent=2) + "\n"
     if output:
@@ -73,6 +87,7 @@ def _dump(space: dict[str, Any], output: str | None) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from ..annotation import generate_search_space
 
+    _check_output_file(args.output, "-o")
     with _warnings_to_stderr():
         space = generate_search_space(args.code_dir, allow_empty=args.allow_empty)
     _dump(space, args.output)
@@ -82,6 +97,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _annotate(args: argparse.Namespace) -> int:
     from ..annotation import expand
 
+    _check_output_file(args.search_space, "--search-space")
     with _warnings_to_stderr():
         space = expand(args.code_dir, args.output, nas_mode=args.nas_mode)
     if args.search_space:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 # nastuners.bench (numpy, the tables) is imported inside the commands, so `nastune --help` stays fast.
@@ -35,14 +36,16 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
     r.add_argument("--tuner", action="append", required=True, metavar="NAME",
                    help="registered tuner name; repeat the flag to compare several")
     r.add_argument("--tuner-args", action="append", default=[], metavar="NAME:JSON",
-                   help='class arguments of one tuner, e.g. evolution:{"population_size": 10}')
+                   help='class arguments of one tuner, e.g. evolution:{"population_size": 10} '
+                        '(plain JSON when there is a single --tuner)')
     r.add_argument("--budget", type=int, metavar="N", help="evaluations per repeat")
     r.add_argument("--time", type=float, metavar="T", help="simulated time per repeat (cost-metric units)")
     r.add_argument("--repeats", type=int, default=10, metavar="R", help="independent repeats (default 10)")
     r.add_argument("--seed", type=int, default=0, metavar="S", help="repeat r uses seed S+r (default 0)")
     r.add_argument("--workers", type=int, default=1, metavar="W", help="simulated workers (default 1)")
     r.add_argument("--processes", type=int, default=None, metavar="P", help="OS processes (default: cores)")
-    r.add_argument("-o", "--out", metavar="OUT_DIR", help="write evaluations.csv, summary.json and PNG plots")
+    r.add_argument("-o", "--out", metavar="OUT_DIR",
+                   help="new (or empty) directory for evaluations.csv, summary.json and PNG plots")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=_run)
@@ -66,6 +69,12 @@ def _parse_tuner_args(names: list[str], items: list[str]) -> dict[str, dict[str,
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         name, sep, text = item.partition(":")
+        if item.lstrip().startswith("{"):  # plain JSON without NAME: fine when there is one tuner
+            if len(names) != 1:
+                msg = (f"--tuner-args {item!r}: with several --tuner, say which tuner the arguments are for: "
+                       f"NAME:JSON, e.g. {names[0]}:{item}")
+                raise BenchmarkError(msg)
+            name, sep, text = names[0], ":", item
         if not sep:
             msg = f"--tuner-args {item!r}: expected NAME:JSON, e.g. evolution:{{\"population_size\": 10}}"
             raise BenchmarkError(msg)
@@ -103,6 +112,22 @@ def _benchmark(args: argparse.Namespace) -> Any:
                                 cost=args.cost, mode=args.mode)
 
 
+def _check_out_dir(out: str | None) -> None:
+    """Refuse an output directory that would be overwritten, before any work is done."""
+    from ..bench import BenchmarkError
+
+    if out is None:
+        return
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        msg = f"-o {out!r} is a file; give a new (or empty) directory for the results"
+        raise BenchmarkError(msg)
+    if path.is_dir() and any(path.iterdir()):
+        msg = (f"-o {out!r} already exists and is not empty; nothing is overwritten: choose a new directory "
+               "or remove the old results")
+        raise BenchmarkError(msg)
+
+
 def _run(args: argparse.Namespace) -> int:
     from ..bench import BenchmarkError, TunerSpec, run_benchmark
     from ..bench.console import progress, results_table
@@ -111,6 +136,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.budget is None and args.time is None:
         msg = "give a budget: --budget N (evaluations) and/or --time T (simulated time)"
         raise BenchmarkError(msg)
+    _check_out_dir(args.out)
     bench = _benchmark(args)
     names = list(dict.fromkeys(args.tuner))
     tuner_args = _parse_tuner_args(names, args.tuner_args)

@@ -89,8 +89,12 @@ def _finish(result: Any, args: argparse.Namespace) -> int:
             best = best_result(result.exp_dir)
             print(f"best: {best.value} (trial {best.trial_id}, parameter {best.parameter_id})")
             print(json.dumps(best.parameters, indent=2))
-        except ConfigError:
-            pass
+        except ConfigError:  # no final result at all: say where to look
+            print(f"no trial reported a final result; each trial's output is in {result.exp_dir}/trials/"
+                  f"<trial id>/stdout and stderr (`nastune experiment trials {result.exp_id}` lists them)",
+                  file=sys.stderr)
+    if result.status != "DONE":
+        print(f"continue it with: nastune resume {result.exp_id}", file=sys.stderr)
     return {"DONE": 0, "STOPPED": 130}.get(result.status, 1)
 
 
@@ -134,8 +138,16 @@ def _summary(ref: str | Path) -> dict[str, Any]:
         best: Any = best_result(exp_dir).__dict__
     except ConfigError:
         best = None
+    status, message = rec["status"], rec["message"]
+    if status == "RUNNING":
+        from ..experiment.runner import _runner_alive
+
+        if not _runner_alive(rec["runner_pid"]):
+            status = "CRASHED"
+            message = (f"the runner (pid {rec['runner_pid']}) is gone; "
+                       f"`nastune resume {rec['id']}` continues it")
     tuner = rec["config"].get("tuner") or {}
-    return {"id": rec["id"], "name": rec["name"], "status": rec["status"], "message": rec["message"],
+    return {"id": rec["id"], "name": rec["name"], "status": status, "message": message,
             "directory": str(exp_dir), "tuner": tuner.get("name") or tuner.get("class_name"),
             "elapsed": round(rec["elapsed"], 3), "trials": counts, "best": best}
 

@@ -68,8 +68,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         if args.debug:
             raise
-        print(f"nastune: error: {exc}", file=sys.stderr)
+        print(f"nastune: error: {_describe(exc)}", file=sys.stderr)
         return 2
+
+
+def _describe(exc: Exception) -> str:
+    """``path: reason; hint`` for file-system errors instead of Python's ``[Errno 2] ...`` form."""
+    if not isinstance(exc, OSError) or exc.filename is None:
+        return str(exc)
+    reason = exc.strerror or str(exc)
+    hints = {FileNotFoundError: "check the path (a folder in it may not exist)",
+             FileExistsError: "choose another path or remove it",
+             IsADirectoryError: "give a file name, not a directory",
+             NotADirectoryError: "a part of the path is a file",
+             PermissionError: "check the permissions"}
+    hint = next((h for cls, h in hints.items() if isinstance(exc, cls)), "")
+    return f"{exc.filename}: {reason}" + (f"; {hint}" if hint else "")
 
 
 def entry() -> None:

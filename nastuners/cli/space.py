@@ -10,6 +10,19 @@ from typing import Any
 from ..space import SearchSpace, load_space
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (argparse prints the usage and exits 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"expected an integer >= 1, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if value < 1:
+        msg = f"expected an integer >= 1, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def register(subparsers: Any, groups: dict[str, Any]) -> None:
     """Add the ``space`` group."""
     p = subparsers.add_parser("space", help="validate, inspect and sample search spaces")
@@ -18,20 +31,20 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
     groups["space"] = sub
 
     v = sub.add_parser("validate", help="check a search-space JSON file (exit 2 listing every error)")
-    v.add_argument("file")
+    v.add_argument("file", help="search-space JSON file")
     v.set_defaults(func=_validate)
 
     i = sub.add_parser("info", help="blocks, layers, decisions and exact cardinality")
-    i.add_argument("file")
+    i.add_argument("file", help="search-space JSON file")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.set_defaults(func=_info)
 
     s = sub.add_parser("sample", help="print N choice documents (JSON lines) from a tuner")
-    s.add_argument("file")
+    s.add_argument("file", help="search-space JSON file")
     s.add_argument("--tuner", default="random", help="registered tuner name (default: random)")
     s.add_argument("--tuner-args", default="{}", help="JSON object of tuner class arguments")
-    s.add_argument("-n", type=int, default=1, help="number of architectures (default 1)")
-    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("-n", type=positive_int, default=1, help="number of architectures (default 1)")
+    s.add_argument("--seed", type=int, default=None, help="tuner seed (default: unseeded)")
     s.set_defaults(func=_sample)
 
 
@@ -45,7 +58,8 @@ def describe(space: SearchSpace) -> dict[str, Any]:
     """A JSON-ready summary of a space."""
     return {
         "blocks": [{"key": b.key, "layers": [
-            {"name": layer.name, "ops": len(layer.layer_choice), "optional_inputs": len(layer.optional_inputs),
+            {"name": layer.name, "ops": len(layer.layer_choice),
+             "optional_inputs": len(layer.optional_inputs),
              "size": [layer.size_lo, layer.size_hi]} for layer in b.layers]} for b in space.blocks],
         "choices": [{"key": p.key, "options": len(p.options)} for p in space.params],
         "layers": len(space.layers),

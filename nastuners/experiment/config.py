@@ -97,13 +97,17 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ex
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        msg = f"{path}: not valid YAML: {exc}"
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        parts = (getattr(exc, "context", None), getattr(exc, "problem", None))
+        problem = " ".join(str(p) for p in parts if p)
+        msg = f"{where}: not valid YAML: {problem or exc}; fix the syntax (indentation, brackets, quotes)"
         raise ConfigError(msg) from exc
+    if raw is None:
+        msg = f"{path}: the config file is empty; expected a mapping of config keys (see docs/experiments.md)"
+        raise ConfigError(msg)
     if not isinstance(raw, dict):
-        msg = (
-            f"{path}: expected a mapping of config keys at the top level, "
-                          f"found {type(raw).__name__}"
-        )
+        msg = f"{path}: expected a mapping of config keys at the top level, found {type(raw).__name__}"
         raise ConfigError(msg)
     if overrides:
         raw = apply_overrides(raw, overrides)
@@ -142,6 +146,9 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
                       ("max_trial_duration", "maxTrialDuration"), ("seed", "seed")):
         if overrides.get(flag) is not None:
             raw[key] = overrides[flag]
+    if overrides.get("experiment_dir") is not None:
+        # a path typed on the command line is relative to the current directory, not to the config file
+        raw["experimentDir"] = str(Path(overrides["experiment_dir"]).expanduser().resolve())
     return raw
 
 

@@ -33,6 +33,10 @@ def series(ref: str | Path) -> tuple[list[int], list[float], list[float], str]:
 
 def plot_experiment(ref: str | Path, out: str | Path) -> Path:
     """Write a PNG (or any format matplotlib knows from the suffix)."""
+    target = Path(out)
+    if not target.parent.is_dir():
+        msg = f"-o {out}: the folder {str(target.parent)!r} does not exist; create it first"
+        raise ConfigError(msg)
     try:
         import matplotlib
 
@@ -40,6 +44,15 @@ def plot_experiment(ref: str | Path, out: str | Path) -> Path:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ConfigError("plotting needs matplotlib: pip install 'nastune[bench]'") from exc
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    formats = FigureCanvasAgg.get_supported_filetypes()
+    suffix = target.suffix.lstrip(".").lower()
+    if suffix not in formats:
+        known = ", ".join("." + f for f in sorted(formats))
+        msg = (f"-o {out}: cannot tell the image format from {target.suffix or 'a name without suffix'!r}; "
+               f"end the file name in one of {known} (e.g. progress.png)")
+        raise ConfigError(msg)
     xs, ys, best, mode = series(ref)
     if not xs:
         msg = f"experiment {ref}: no final results to plot yet"

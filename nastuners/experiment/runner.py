@@ -60,17 +60,17 @@ class _NoTuner:
 
 
 def _search_space(config: ExperimentConfig) -> dict[str, Any]:
+    from nastuners.exceptions import SearchSpaceError
     from nastuners.space import SearchSpace
 
     if config.use_annotation:
         from nastuners.annotation import generate_search_space
 
-        space = generate_search_space(config.trial.code_dir)
+        space = generate_search_space(config.trial.code_dir, allow_empty=True)
         if not space:
-            msg = (
-                f"trial.codeDir {config.trial.code_dir}: useAnnotation is true but no "
-                              "@nni annotation was found in any .py file (empty search space)"
-            )
+            msg = (f"trial.codeDir {config.trial.code_dir}: useAnnotation is true but no @nni annotation "
+                   "(nor a direct nni.choice/nni.mutable_layer call) was found in any .py file (empty search "
+                   "space); check trial.codeDir, or set useAnnotation: false and give searchSpacePath")
             raise ConfigError(msg)
     else:
         assert config.search_space_path is not None
@@ -85,7 +85,12 @@ def _search_space(config: ExperimentConfig) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             msg = f"searchSpacePath: {config.search_space_path} is not valid JSON: {exc}"
             raise ConfigError(msg) from exc
-    SearchSpace.from_json(space)  # raises SearchSpaceError listing every problem
+    try:
+        SearchSpace.from_json(space)  # raises SearchSpaceError listing every problem
+    except SearchSpaceError as exc:
+        source = (f"search space generated from the annotations in {config.trial.code_dir}"
+                  if config.use_annotation else f"searchSpacePath {config.search_space_path}")
+        raise SearchSpaceError(exc.issues, source=source) from exc
     return space
 
 
@@ -131,6 +136,9 @@ def start_experiment(config: ExperimentConfig, reporter: Reporter) -> RunResult:
     taken = {p.name for p in experiments_root().glob("*")} if experiments_root().is_dir() else None
     exp_id = new_id(8, taken)
     exp_dir = Path(config.experiment_dir) if config.experiment_dir else experiments_root() / exp_id
+    if exp_dir.exists() and not exp_dir.is_dir():
+        msg = f"experimentDir {exp_dir} is a file; give a new (or empty) directory"
+        raise ConfigError(msg)
     if exp_dir.exists() and any(exp_dir.iterdir()):
         msg = (
             f"experimentDir {exp_dir} is not empty; choose a new directory "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,14 @@ __all__ = ["NNI_ALIASES", "build_tuner", "is_no_more", "is_not_now", "resolve_tu
 #: NNI v1 builtin names (lower-cased) and the project tuner each maps to
 NNI_ALIASES = {"ppotuner": "ppo", "random": "random", "randomnas": "random", "randomnastuner": "random",
                "evolution": "evolution", "evolutiontuner": "evolution", "anneal": "local_search",
-               "tpe": "tpe"}
+               "tpe": "evolution", "gridsearch": "grid"}
+#: NNI names mapped to a *different* algorithm: a warning says so (nni-compat.md §14: TPE, Anneal SHOULD map)
+_SUBSTITUTES = {"tpe": "NNI's TPE (hyperopt)", "anneal": "NNI's Anneal (hyperopt simulated annealing)"}
+#: NNI v1 builtin tuners with no counterpart here: a clear error instead of a did-you-mean
+_NNI_UNSUPPORTED = {"smac": "SMAC", "batchtuner": "BatchTuner", "networkmorphism": "NetworkMorphism",
+                    "metistuner": "MetisTuner", "gptuner": "GPTuner", "pbttuner": "PBTTuner",
+                    "hyperband": "Hyperband", "bohb": "BOHB"}
+log = logging.getLogger(__name__)
 _REQUIRED = ("update_search_space", "generate_parameters", "receive_trial_result")
 
 
@@ -47,15 +55,26 @@ def resolve_tuner_name(name: str) -> str:
         return by_lower[name.lower()]
     mapped = NNI_ALIASES.get(name.lower())
     if mapped in names:
+        if name.lower() in _SUBSTITUTES:
+            log.warning("tuner.builtinTunerName: %s is not part of nastune; using %r instead "
+                        "(set builtinTunerName: %s to silence this)",
+                        _SUBSTITUTES[name.lower()], mapped, mapped)
         return mapped
+    installed = ", ".join(sorted(names)) or "none"
+    if name.lower() in _NNI_UNSUPPORTED:
+        nni_name = _NNI_UNSUPPORTED[name.lower()]
+        msg = (f"tuner.builtinTunerName: NNI's builtin tuner {nni_name!r} has no nastune counterpart; "
+               f"use one of: {installed} (`nastune tuners list` describes them)")
+        raise ConfigError(msg)
     import difflib
 
-    close = difflib.get_close_matches(name.lower(), list(by_lower) + list(NNI_ALIASES), n=1, cutoff=0.6)
-    hint = f"; did you mean {by_lower.get(close[0], NNI_ALIASES.get(close[0]))!r}?" if close else ""
-    msg = (
-        f"tuner.builtinTunerName: no tuner named {name!r}{hint} (installed: "
-                      f"{', '.join(sorted(names)) or 'none'}; `nastune tuners list` shows them)"
-    )
+    # suggest only names that resolve to an installed tuner
+    candidates = dict(by_lower)
+    candidates.update({k: v for k, v in NNI_ALIASES.items() if v in names})
+    close = difflib.get_close_matches(name.lower(), list(candidates), n=1, cutoff=0.6)
+    hint = f"; did you mean {candidates[close[0]]!r}?" if close else ""
+    msg = (f"tuner.builtinTunerName: no tuner named {name!r}{hint} (installed: {installed}; "
+           "`nastune tuners list` shows them)")
     raise ConfigError(msg)
 
 

@@ -191,3 +191,19 @@ def test_cli_annotate_and_codegen(code_dir: Path, tmp_path: Path, capsys: pytest
     assert "    out = pool([[image], []])\n" in (tmp_path / "g/trial.py").read_text()
     assert main(["trial", "codegen", "exp1"]) == 2
     assert "--trial-id" in capsys.readouterr().err
+
+
+def test_cli_unwritable_space_file_is_refused_before_any_output(code_dir: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`annotate --search-space` / `space generate -o` into a missing folder or onto a directory: exit 2 with
+    the flag and the fix, and the compiled directory is not created (nothing half-written)."""
+    write_files(code_dir, CASES["AC-1"][0])
+    out = tmp_path / "a"
+    assert main(["annotate", str(code_dir), "-o", str(out), "--search-space", str(tmp_path / "no/such/s.json")]) == 2
+    err = capsys.readouterr().err
+    assert "--search-space" in err and "does not exist; create it first" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["space", "generate", str(code_dir), "-o", str(tmp_path)]) == 2
+    assert "is a directory; give a file name" in capsys.readouterr().err
+    assert main(["space", "generate", str(code_dir), "-o", str(tmp_path / "s.json")]) == 0
+    assert list(json.loads((tmp_path / "s.json").read_text())) == ["trial/mutable_block_16"]

@@ -155,6 +155,8 @@ def test_variable_distribution_arguments_are_evaluated_like_nnis_literal_eval(co
     ("f(k=(1).real)", "f(k=(1).real)"),
     ("f(k=2j)", "f(k=2.0j)"),
     ("f(k=[*(a + b)])", "f(k=[*(a + b)])"),
+    ("f(k=sum(a for a in b))", "f(k=sum(a for a in b))"),
+    ("f(k=g(x, (a for a in b)))", "f(k=g(x, (a for a in b)))"),
     ("f(act='relu', k=-1, rate=1e-3, s=(1, 2), d=[3,5])", "f(act='relu', k=-1, rate=0.001, s=(1, 2), d=[3, 5])"),
 ])
 def test_layer_choice_strings_match_astor(code_dir: Path, written: str, astor: str) -> None:

@@ -71,6 +71,10 @@ def test_run_own_table_min_mode_writes_outputs(tmp_path, capsys) -> None:
     (["--benchmark", "nb201-cifar10-v1", "--tuner", "random", "--budget", "5", "--tuner-args",
       'random:{"popsize": 3}'], "does not accept argument 'popsize'"),
     (["--tuner", "random", "--budget", "5", "--space", "s.json"], "missing --table, --objective"),
+    (["--benchmark", "nb201-cifar10-v1", "--tuner", "random", "--tuner", "evolution", "--budget", "5",
+      "--tuner-args", '{"x": 1}'], "with several --tuner, say which tuner the arguments are for: NAME:JSON"),
+    (["--benchmark", "nb201-cifar10-v1", "--tuner", "random", "--budget", "5", "--tuner-args", '{"x": 1}'],
+     "tuner 'random' does not accept argument 'x'"),
 ])
 def test_usage_errors_exit_2_with_a_message(argv, message, capsys) -> None:
     """User mistakes exit with status 2 and one clear line, no traceback."""
@@ -121,3 +125,22 @@ def test_third_party_plugin_through_the_registry(tmp_path) -> None:
     assert summary["tuners"]["random"]["at_evals"]["20"]["mean"] < expected
     assert summary["settings"]["tuners"][0] == {"label": "fixed", "name": "fixed",
                                                 "args": {"arch": "22212220"}, "factory": None}
+
+
+def test_output_dir_that_would_be_overwritten_is_refused_before_running(tmp_path, capsys) -> None:
+    """-o onto a non-empty directory or a file: exit 2 before any work, the old files untouched."""
+    space, table = _tiny_files(tmp_path)
+    argv = ["bench", "run", "--space", str(space), "--table", str(table), "--objective", "loss",
+            "--tuner", "random", "--budget", "2", "--repeats", "1", "--processes", "1", "--no-plots"]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("old")
+    assert main([*argv, "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "already exists and is not empty; nothing is overwritten" in captured.err
+    assert captured.out == ""  # refused before the run: no results table
+    assert (out / "summary.json").read_text() == "old"
+    assert main([*argv, "-o", str(space)]) == 2
+    assert "is a file; give a new (or empty) directory" in capsys.readouterr().err
+    assert main([*argv, "-o", str(tmp_path / "new")]) == 0
+    assert json.loads((tmp_path / "new" / "summary.json").read_text())["benchmark"]["mode"] == "max"

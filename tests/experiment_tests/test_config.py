@@ -113,6 +113,7 @@ def test_cli_bad_search_space_exit_2(home: Path, tmp_path: Path, capsys) -> None
     assert run_cli("run", str(toy_config(tmp_path, searchSpacePath=str(space)))) == 2
     err = capsys.readouterr().err
     assert "search space" in err and "layer_choice" in err
+    assert f"searchSpacePath {space}: invalid search space" in err  # where the bad space came from
     assert not (home / "experiments").exists()
 
 
@@ -123,3 +124,73 @@ def test_tuner_file_without_tuner_class(tmp_path: Path, home: Path, capsys) -> N
     assert run_cli("run", str(toy_config(tmp_path, tuner={"className": "NoMoreTrialError"}))) == 2
     assert "is not a tuner: it lacks" in capsys.readouterr().err
     assert TOY.is_dir()
+
+
+def test_yaml_syntax_error_names_line_and_empty_file(tmp_path: Path) -> None:
+    """Broken YAML names file:line:col; an empty file says it is empty (not 'found NoneType')."""
+    (tmp_path / "bad.yml").write_text("a: 1\n b: 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "bad.yml")
+    expected = f"{tmp_path / 'bad.yml'}:2:3: not valid YAML: mapping values are not allowed here"
+    assert expected in str(info.value)
+    assert "<unicode string>" not in str(info.value)
+    (tmp_path / "empty.yml").write_text("# only a comment\n")
+    with pytest.raises(ConfigError, match="the config file is empty"):
+        load_config(tmp_path / "empty.yml")
+
+
+@pytest.mark.parametrize(("nni_name", "ours", "warns"), [
+    ("PPOTuner", "ppo", False), ("Random", "random", False), ("RandomNASTuner", "random", False),
+    ("Evolution", "evolution", False), ("TPE", "evolution", True), ("Anneal", "local_search", True),
+    ("GridSearch", "grid", False), ("EVOLUTION", "evolution", False),
+])
+def test_nni_builtin_tuner_names_map(nni_name: str, ours: str, warns: bool, caplog) -> None:
+    """NNI v1 builtinTunerName values resolve to installed tuners; a different algorithm is announced."""
+    from nastuners.experiment.tuner_loader import resolve_tuner_name
+
+    with caplog.at_level("WARNING", logger="nastuners"):
+        assert resolve_tuner_name(nni_name) == ours
+    assert (f"using {ours!r} instead" in caplog.text) == warns
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("SMAC", "NNI's builtin tuner 'SMAC' has no nastune counterpart; use one of: evolution, grid"),
+    ("BatchTuner", "NNI's builtin tuner 'BatchTuner' has no nastune counterpart"),
+    ("randm", "no tuner named 'randm'; did you mean 'random'?"),
+    ("PPOTunr", "did you mean 'ppo'?"),
+    ("zzzz", "no tuner named 'zzzz' (installed: evolution, grid"),
+])
+def test_unknown_tuner_names_suggest_only_installed_tuners(name: str, expected: str) -> None:
+    """Unknown names: a did-you-mean that exists (never a name nobody registered), or NNI's own name."""
+    from nastuners.experiment.tuner_loader import resolve_tuner_name
+
+    with pytest.raises(ConfigError) as info:
+        resolve_tuner_name(name)
+    assert expected in str(info.value)
+    assert "'tpe'" not in str(info.value)
+
+
+def test_cli_use_annotation_on_code_without_annotations(home: Path, tmp_path: Path, capsys) -> None:
+    """useAnnotation on code without annotations: exit 2 naming trial.codeDir and the fix; nothing created."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "trial.py").write_text("print('no annotations here')\n")
+    config = toy_config(tmp_path, useAnnotation=True, searchSpacePath=None, trial={"codeDir": str(code)})
+    assert run_cli("run", str(config)) == 2
+    err = capsys.readouterr().err
+    assert f"trial.codeDir {code}: useAnnotation is true but no @nni annotation" in err
+    assert "set useAnnotation: false and give searchSpacePath" in err and "--allow-empty" not in err
+    assert not (home / "experiments").exists() or not any((home / "experiments").iterdir())
+
+
+def test_cli_annotated_space_with_unsupported_types_names_the_code_dir(home: Path, tmp_path: Path,
+                                                                        capsys) -> None:
+    """Direct nni.uniform(...) calls enter the generated space; the run refuses it, naming the code dir."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "trial.py").write_text("import nni\nlr = nni.uniform(0, 1, name='lr')\n")
+    config = toy_config(tmp_path, useAnnotation=True, searchSpacePath=None, trial={"codeDir": str(code)})
+    assert run_cli("run", str(config)) == 2
+    err = capsys.readouterr().err
+    assert f"search space generated from the annotations in {code}: invalid search space" in err
+    assert '$["trial/lr/uniform"]["_type"]: _type "uniform" is not supported' in err

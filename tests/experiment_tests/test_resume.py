@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -32,7 +33,7 @@ def _wait_for(home: Path, sql: str, at_least: int, proc: subprocess.Popen[str], 
     raise AssertionError(f"timed out waiting for {sql}")
 
 
-def test_sigkill_then_resume_keeps_every_result(home: Path, tmp_path: Path) -> None:
+def test_sigkill_then_resume_keeps_every_result(home: Path, tmp_path: Path, capsys) -> None:
     """SIGKILL mid-experiment, then resume: completed results kept, running trials INTERRUPTED, ids go on."""
     config = toy_config(tmp_path, trial={"command": "sleep 0.4 && python3 trial.py"})
     runner = spawn_cli("run", str(config), "--quiet", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -43,6 +44,11 @@ def test_sigkill_then_resume_keeps_every_result(home: Path, tmp_path: Path) -> N
     before = {m.parameter_id: (m.trial_id, m.value) for m in Store(exp).metrics("final")}
     running_before = {t.trial_id for t in Store(exp).trials("RUNNING")}
     assert len(before) >= 3 and running_before
+    # the store still says RUNNING, but `experiment show` knows the runner is gone and says how to go on
+    capsys.readouterr()
+    assert run_cli("experiment", "show", exp.name, "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "CRASHED" and f"nastune resume {exp.name}" in shown["message"]
 
     assert run_cli("resume", exp.name, "--quiet") == 0
     store = Store(exp)
@@ -83,6 +89,7 @@ def test_sigint_stops_cleanly_and_resume_finishes(home: Path, tmp_path: Path) ->
     out, err = runner.communicate(timeout=20)
     assert runner.returncode == 130, err
     assert "STOPPED" in out
+    assert f"continue it with: nastune resume {exp.name}" in err
     store = Store(exp)
     assert store.experiment()["status"] == "STOPPED"
     trials = store.trials()

@@ -134,6 +134,18 @@ def test_experiment_commands(home: Path, tmp_path: Path, capsys) -> None:
     assert info["status"] == "DONE" and info["trials"] == {"SUCCEEDED": 4}
     assert run_cli("experiment", "show", "nosuchid") == 2
     assert "not found" in capsys.readouterr().err
+    # output paths that cannot work: exit 2, the path and the fix, no Python errno form, no file
+    missing = tmp_path / "no" / "such"
+    assert run_cli("experiment", "export", exp_id, "-o", str(missing / "x.json")) == 2
+    err = capsys.readouterr().err
+    assert f"{missing / 'x.json'}: No such file or directory; check the path" in err and "[Errno" not in err
+    assert run_cli("experiment", "plot", exp_id, "-o", str(tmp_path / "plot.txt")) == 2
+    assert "cannot tell the image format from '.txt'" in capsys.readouterr().err
+    assert run_cli("experiment", "plot", exp_id, "-o", str(missing / "p.png")) == 2
+    assert "does not exist; create it first" in capsys.readouterr().err
+    assert not (tmp_path / "plot.txt").exists()
+    assert run_cli("experiment", "plot", exp_id, "-o", str(tmp_path / "p.png")) == 0
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_minimize_best_and_custom_experiment_dir(home: Path, tmp_path: Path, capsys) -> None:
@@ -146,3 +158,35 @@ def test_minimize_best_and_custom_experiment_dir(home: Path, tmp_path: Path, cap
     exp_id = only_experiment(home).name
     assert run_cli("experiment", "best", exp_id) == 0
     assert score(json.loads(capsys.readouterr().out)) == 1.0
+
+
+def test_experiment_dir_flag_is_relative_to_cwd_and_never_reuses_a_folder(home: Path, tmp_path: Path,
+                                                                          monkeypatch, capsys) -> None:
+    """`--experiment-dir rel` is relative to the current directory (not the config's); a non-empty folder
+    or a file is refused before anything is written."""
+    confdir, cwd = tmp_path / "conf", tmp_path / "cwd"
+    confdir.mkdir()
+    cwd.mkdir()
+    config = toy_config(confdir)
+    monkeypatch.chdir(cwd)
+    (cwd / "busy").mkdir()
+    (cwd / "busy" / "mine.txt").write_text("user data")
+    assert run_cli("run", str(config), "--quiet", "--experiment-dir", "busy") == 2
+    assert f"experimentDir {cwd / 'busy'} is not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in (cwd / "busy").iterdir()) == ["mine.txt"]
+    (cwd / "afile").write_text("x")
+    assert run_cli("run", str(config), "--quiet", "--experiment-dir", "afile") == 2
+    assert "is a file; give a new (or empty) directory" in capsys.readouterr().err
+    assert run_cli("run", str(config), "--quiet", "--max-trials", "1", "--experiment-dir", "new") == 0
+    assert (cwd / "new" / "experiment.db").is_file() and not (confdir / "new").exists()
+
+
+def test_experiment_without_any_result_says_where_to_look(home: Path, tmp_path: Path, capsys) -> None:
+    """Every trial fails (a typo in the command): the summary points at the trials' stderr."""
+    config = toy_config(tmp_path, trial={"command": "python3 trail.py"})
+    assert run_cli("run", str(config), "--quiet", "--max-trials", "2") == 0
+    exp = only_experiment(home)
+    captured = capsys.readouterr()
+    assert "best:" not in captured.out
+    assert f"no trial reported a final result; each trial's output is in {exp}/trials/" in captured.err
+    assert [t.status for t in Store(exp).trials()] == ["FAILED", "FAILED"]

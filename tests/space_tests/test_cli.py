@@ -168,3 +168,14 @@ def test_sample_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 2 and "--tuner-args must be a JSON object" in err
     code, _, err = run(capsys, "space", "sample", write(tmp_path, {}, "empty.json"))
     assert code == 2 and "is empty" in err
+
+
+@pytest.mark.parametrize("n", ["0", "-1", "two"])
+def test_sample_refuses_a_count_below_one(tmp_path: Path, capsys: pytest.CaptureFixture[str], n: str) -> None:
+    """`-n 0`, `-n -1` or `-n two` is a usage error (exit 2), not a silent success printing nothing."""
+    path = write(tmp_path, AC4_AND_LR)
+    with pytest.raises(SystemExit) as info:
+        main(["space", "sample", path, "-n", n])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and out == ""
+    assert "argument -n: expected an integer >= 1" in err
