@@ -15,7 +15,7 @@ from ._scan import FileUnit
 def _insert_key(edits: Edits, call: ast.Call, key: str) -> None:
     """Append ``key=...`` as the call's last argument (after a trailing comma, if there is one)."""
     close = edits.offset(call.end_lineno or call.lineno, (call.end_col_offset or 1) - 1)
-    parts = [*call.args, *call.keywords]
+    parts: list[ast.expr | ast.keyword] = [*call.args, *call.keywords]
     comma = ""
     if parts:
         last = max(parts, key=lambda p: (p.end_lineno or 0, p.end_col_offset or 0))

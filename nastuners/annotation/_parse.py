@@ -33,7 +33,7 @@ class Locator:
 
     def where(self, node: ast.AST | None) -> tuple[int, int, str]:
         """``(file line, 1-based column, offending text)`` of ``node`` (the whole annotation for ``None``)."""
-        if node is None or not hasattr(node, "lineno"):
+        if node is None or not hasattr(node, "lineno") or not hasattr(node, "col_offset"):
             return self.value.lineno, self.first_col, self.text_lines[0]
         text_line = node.lineno
         raw = self.text_lines[text_line - 1] if text_line <= len(self.text_lines) else ""
@@ -55,9 +55,12 @@ class Locator:
         warnings.warn(AnnotationWarning(f"{self.path}:{line}: {message}"), stacklevel=2)
 
 
-def _is_nni_call(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "nni")
+def _nni_func(node: ast.AST) -> str | None:
+    """``<name>`` when ``node`` is a call ``nni.<name>(...)``, else ``None``."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "nni"):
+        return node.func.attr
+    return None
 
 
 def parse(stmt: ast.Expr, loc: Locator, module: str) -> Annotation:
@@ -71,29 +74,28 @@ def parse(stmt: ast.Expr, loc: Locator, module: str) -> Annotation:
         loc.fail(f"Bad Python code in annotation: {exc.msg}", bad)
     first = tree.body[0] if tree.body else None
     if len(tree.body) != 1:
-        plural = (isinstance(first, ast.Expr) and _is_nni_call(first.value)
-                  and first.value.func.attr == "mutable_layers") or text.startswith("nni.mutable_layers")
+        plural = ((isinstance(first, ast.Expr) and _nni_func(first.value) == "mutable_layers")
+                  or text.startswith("nni.mutable_layers"))
         what = "Annotation mutable_layers contains" if plural else "Annotation contains"
         loc.fail(f"{what} more than one expression", tree.body[1] if len(tree.body) > 1 else None)
     if not isinstance(first, ast.Expr):
         loc.fail("Annotation is not expression", first)
     call = first.value
-    if not _is_nni_call(call):
+    if not isinstance(call, ast.Call) or (name := _nni_func(call)) is None:
         loc.fail("Unexpected annotation function: expected a call nni.<name>(...) with <name> one of "
                         + ", ".join(ANNOTATIONS), call)
-    name = call.func.attr  # type: ignore[attr-defined]
     if name not in ANNOTATIONS:
         hint = " (did you mean nni.mutable_layers?)" if name == "mutable_layer" else (
             f" (expected one of {', '.join(ANNOTATIONS)})")
         loc.fail(f"Unexpected annotation function: nni.{name}{hint}", call.func)
-    ann = Annotation(name=name, stmt=stmt, call=call)  # type: ignore[arg-type]
+    ann = Annotation(name=name, stmt=stmt, call=call)
     if name == "mutable_layers":
         ann.block_id = f"{module}/mutable_block_{stmt.end_lineno}"
-        for keyword in call.keywords:  # type: ignore[attr-defined]
+        for keyword in call.keywords:
             loc.warn(f"keyword argument {keyword.arg or '**'!s} of nni.mutable_layers is ignored", keyword)
-        if not call.args:  # type: ignore[attr-defined]
+        if not call.args:
             loc.warn("@nni.mutable_layers() has no layer and produces nothing")
-        ann.layers = [_layer(arg, i, loc) for i, arg in enumerate(call.args)]  # type: ignore[attr-defined]
+        ann.layers = [_layer(arg, i, loc) for i, arg in enumerate(call.args)]
     elif name in ("variable", "function_choice"):
         _smart(ann, loc, module)
     return ann
@@ -222,12 +224,13 @@ def _smart(ann: Annotation, loc: Locator, module: str) -> None:
     dist = call.args[0]
     if not isinstance(dist, ast.Call):
         loc.fail("Value of nni.variable is not a function call", dist)
-    if not _is_nni_call(dist) or dist.func.attr not in DISTRIBUTIONS:  # type: ignore[attr-defined]
+    func = _nni_func(dist)
+    if func is None or func not in DISTRIBUTIONS:
         loc.fail(f"nni.variable value is not a NNI function (expected nni.<f>(...) with <f> one of "
                         f"{', '.join(DISTRIBUTIONS)})", dist)
     if dist.keywords or any(isinstance(a, ast.Starred) for a in dist.args):
         loc.fail("Arguments of the distribution should be positional literals", dist)
-    ann.func, ann.args = dist.func.attr, list(dist.args)  # type: ignore[attr-defined]
+    ann.func, ann.args = func, list(dist.args)
     if not ann.args:
         loc.fail(f"nni.{ann.func} needs arguments", dist)
     if ann.func == "choice":

@@ -191,6 +191,7 @@ def _trials(args: argparse.Namespace) -> int:
         inter: dict[str, list[Any]] = {}
         for m in store.metrics("intermediate"):
             inter.setdefault(m.trial_id, []).append(m.value)
+        rows: list[dict[str, Any]]
         rows = [{"trial_id": t.trial_id, "sequence_id": t.seq, "parameter_id": t.parameter_id,
                  "status": t.status, "final": finals.get(t.trial_id),
                  "intermediate": inter.get(t.trial_id, []),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Any, overload
 
 from nastuners.exceptions import ConfigError
 
@@ -99,6 +99,12 @@ class Checker:
             return default
         return value
 
+    @overload
+    def get_int(self, section: dict[str, Any], key: str, lo: int, hi: int, *, prefix: str = "",
+                default: int) -> int: ...
+    @overload
+    def get_int(self, section: dict[str, Any], key: str, lo: int, hi: int, *, prefix: str = "",
+                default: None = None) -> int | None: ...
     def get_int(self, section: dict[str, Any], key: str, lo: int, hi: int, *, prefix: str = "",
                 default: int | None = None) -> int | None:
         value = section.get(key)

@@ -120,7 +120,8 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
     raw = dict(raw)
     tuner = dict(raw.get("tuner") or {}) if isinstance(raw.get("tuner") or {}, dict) else {}
     if overrides.get("tuner") is not None:
-        old_args = tuner.get("classArgs") if isinstance(tuner.get("classArgs"), dict) else {}
+        class_args = tuner.get("classArgs")
+        old_args: dict[str, Any] = class_args if isinstance(class_args, dict) else {}
         tuner = {"builtinTunerName": overrides["tuner"]}
         if "optimize_mode" in old_args:  # never flip the search direction silently
             tuner["classArgs"] = {"optimize_mode": old_args["optimize_mode"]}

@@ -22,7 +22,9 @@ def series(ref: str | Path) -> tuple[list[int], list[float], list[float], str]:
                         if m.score is not None)
     finally:
         store.close()
-    xs, ys, best = [], [], []
+    xs: list[int] = []
+    ys: list[float] = []
+    best: list[float] = []
     for seq, _, score in points:
         assert score is not None
         xs.append(seq)

@@ -12,6 +12,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from nastuners.tuner import extract_value
+
 __all__ = ["JsonReporter", "QuietReporter", "Reporter", "RichReporter", "make_reporter"]
 
 
@@ -37,11 +39,10 @@ class Reporter:
             self.running = max(0, self.running - 1)
             self.counts[data["status"]] = self.counts.get(data["status"], 0) + 1
         elif name == "final":
-            value = data["value"]
-            value = value.get("default") if isinstance(value, dict) else value
+            value = extract_value(data["value"])  # the dispatcher checked it already
             better = self.best is None or (value < self.best[0] if self.minimize else value > self.best[0])
             if better:
-                self.best = (float(value), data["trial_id"])
+                self.best = (value, data["trial_id"])
         self.show(name, data)
 
     def show(self, name: str, data: dict[str, Any]) -> None:
@@ -100,9 +101,7 @@ class RichReporter(Reporter):
             self.console.print(f"trial {data['trial_id']} [{color}]{status}[/{color}]{value}{extra}",
                                highlight=False, markup=True)
         if name == "final":
-            value = data["value"]
-            value = value.get("default") if isinstance(value, dict) else value
-            self._finals[data["trial_id"]] = float(value)
+            self._finals[data["trial_id"]] = extract_value(data["value"])
         if self.live is not None:
             self.live.update(self.summary())
         if name == "experiment_end" and self.live is not None:

@@ -12,6 +12,7 @@ import importlib.util
 import inspect
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,7 @@ def build_tuner(spec: TunerSpec, seed: int | None) -> Any:
             msg = f"tuner.classArgs: tuner {name!r} rejected {args}: {exc}"
             raise ConfigError(msg) from exc
     cls = _load_class(spec)
+    params: Mapping[str, inspect.Parameter]
     try:
         params = inspect.signature(cls).parameters
     except (TypeError, ValueError):
