@@ -15,7 +15,7 @@ from typing import Any
 from ..exceptions import ChoiceError
 from ..space import SearchSpace, Vector
 
-__all__ = ["Moves", "decode_records", "sample_unseen"]
+__all__ = ["Moves", "decode_records", "model_guided_sample", "rank_effects", "sample_unseen"]
 
 # Rejection sampling is tried this many times before the unseen vectors are listed explicitly.
 _MAX_REJECTIONS = 32
@@ -88,6 +88,44 @@ def sample_unseen(space: SearchSpace, rng: random.Random, seen: set[Vector] | di
     taken = {space.index(v) for v in seen}
     unseen = [i for i in range(space.cardinality) if i not in taken]
     return space.unindex(unseen[rng.randrange(len(unseen))])
+
+
+def rank_effects(results: list[tuple[Vector, float]], shrink: float = 2.0) -> dict[tuple[int, int], float]:
+    """Additive per-decision model of ``results``: ``(decision, category) -> effect``.
+
+    Each result is replaced by its centred rank (in [-0.5, 0.5]: robust to outliers and to the scale of the
+    objective); the effect of category ``c`` of decision ``i`` is the sum of the centred ranks of the results
+    having it, divided by their count plus ``shrink`` (rarely seen categories stay near 0).
+    """
+    n = len(results)
+    order = sorted(range(n), key=lambda k: results[k][1])
+    total: dict[tuple[int, int], float] = {}
+    count: dict[tuple[int, int], int] = {}
+    for rank, k in enumerate(order):
+        centred = (rank + 0.5) / n - 0.5
+        for key in enumerate(results[k][0]):
+            total[key] = total.get(key, 0.0) + centred
+            count[key] = count.get(key, 0) + 1
+    return {key: t / (count[key] + shrink) for key, t in total.items()}
+
+
+def model_guided_sample(space: SearchSpace, rng: random.Random, seen: set[Vector] | dict[Vector, Any],
+                        effect: Mapping[tuple[int, int], float], candidates: int) -> Vector:
+    """The best of ``candidates`` random unseen vectors by the sum of their ``effect`` (see rank_effects).
+
+    Ties keep the earlier draw; ``candidates <= 1`` or an empty model: one uniformly random unseen vector.
+    """
+    best = sample_unseen(space, rng, seen)
+    if candidates <= 1 or not effect:
+        return best
+    get = effect.get
+    best_score = sum(get(key, 0.0) for key in enumerate(best))
+    for _ in range(candidates - 1):
+        vector = sample_unseen(space, rng, seen)
+        score = sum(get(key, 0.0) for key in enumerate(vector))
+        if score > best_score:
+            best, best_score = vector, score
+    return best
 
 
 def decode_records(space: SearchSpace, data: Iterable[Any], score: Any) -> list[tuple[Vector, float | None]]:

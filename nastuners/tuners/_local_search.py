@@ -3,7 +3,8 @@
 White, Nolen, Savani, "Local Search is State of the Art for Neural Architecture Search Benchmarks" (2020):
 evaluate random starts, climb from the best of them by evaluating its neighbours in random order and moving
 to the first one that is better (first improvement), and restart from a new random architecture at a local
-optimum.
+optimum. One addition (``start_candidates``): once a few results are in, each new start is the most promising
+of several random unseen architectures under an additive per-decision model of the results so far.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from typing import Any
 from ..exceptions import ChoiceError, NoMoreTrialError
 from ..space import SearchSpace, Vector
 from ..tuner import OptimizeMode, Tuner
-from ._history import Moves, decode_records, sample_unseen
+from ._history import Moves, decode_records, model_guided_sample, rank_effects, sample_unseen
 
 __all__ = ["LocalSearchTuner"]
 
 # Random neighbours drawn (rejecting seen ones) before the centre's unseen neighbours are listed explicitly.
 _LAZY_TRIES = 16
+# Starts are model-guided once this many results are in (before that: uniformly random).
+_MODEL_MIN_RESULTS = 5
+# The start model is refitted once the results have grown by this factor since the last fit (cost: a fit
+# sorts and scans every result; refitting at every start cost ~1 ms per start on the reference spaces).
+_MODEL_REFIT_GROWTH = 1.25
 
 
 class LocalSearchTuner(Tuner):
@@ -28,9 +34,12 @@ class LocalSearchTuner(Tuner):
     - **Climb.** The *centre* is the best architecture of the current climb. Its unseen one-decision
       neighbours (another op or option; one input added, dropped or swapped) are proposed in random order; as
       soon as a result beats the centre, that architecture becomes the centre and its neighbours come next.
-    - **Starts.** The first climb starts from the best of ``initial_samples`` random architectures (plus
-      imported ones); after a local optimum (every neighbour evaluated, none better) the next climb starts
-      from the best of ``restart_samples`` new random architectures.
+    - **Starts.** The first climb starts from the best of ``initial_samples`` starts (plus imported results);
+      after a local optimum (every neighbour evaluated, none better) the next climb starts from the best of
+      ``restart_samples`` new starts. The first starts are uniformly random; once 5 results are in, each
+      start is the best of ``start_candidates`` random unseen architectures ranked by an additive
+      per-decision model of the ranks of all results so far (``start_candidates=1``: the paper's random
+      starts).
     - **Asynchronous.** Several neighbours are in flight at once; a late result that beats the centre still
       moves it. When every neighbour of the centre is issued but some are pending, the tuner proposes random
       starts for the next climb instead of idling.
@@ -41,20 +50,23 @@ class LocalSearchTuner(Tuner):
 
     Args:
         initial_samples: random architectures evaluated before the first climb.
-        restart_samples: random architectures evaluated before each later climb.
+        restart_samples: starts evaluated before each later climb.
+        start_candidates: random unseen architectures the model ranks for each start (1: no model).
         optimize_mode: ``"maximize"`` or ``"minimize"`` the reported value.
         seed: seeds every random choice.
     """
 
-    def __init__(self, *, initial_samples: int = 10, restart_samples: int = 1,
+    def __init__(self, *, initial_samples: int = 10, restart_samples: int = 3, start_candidates: int = 10,
                  optimize_mode: OptimizeMode = "maximize", seed: int | None = None) -> None:
         super().__init__(optimize_mode=optimize_mode, seed=seed)
-        for name, value in (("initial_samples", initial_samples), ("restart_samples", restart_samples)):
+        for name, value in (("initial_samples", initial_samples), ("restart_samples", restart_samples),
+                            ("start_candidates", start_candidates)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 msg = f"LocalSearchTuner: {name} must be an int >= 1, got {value!r}"
                 raise ValueError(msg)
         self.initial_samples = initial_samples
         self.restart_samples = restart_samples
+        self.start_candidates = start_candidates
         self._moves: Moves | None = None
         self._reset()
 
@@ -67,6 +79,9 @@ class LocalSearchTuner(Tuner):
         self._queue: list[Vector] | None = None    # neighbours of the centre left to propose (None: rebuild)
         self._pool: dict[Vector, float | None] = {}  # starts for the next climb -> score (None: no result)
         self._pool_needed = self.initial_samples
+        self._results: list[tuple[Vector, float]] = []  # every usable result, for the start model
+        self._effect: dict[tuple[int, int], float] = {}  # the start model, fitted on self._results[:_fitted]
+        self._fitted = 0
 
     # -- NNI verbs -------------------------------------------------------------------------------------
     def update_search_space(self, search_space: Mapping[str, Any] | SearchSpace) -> None:
@@ -88,7 +103,7 @@ class LocalSearchTuner(Tuner):
         if vector is not None:
             self._climbing.add(parameter_id)
         else:
-            vector = sample_unseen(space, self.rng, self._seen)
+            vector = self._new_start(space)
             self._pool[vector] = None
         self._seen.add(vector)
         self._issued[parameter_id] = vector
@@ -106,6 +121,7 @@ class LocalSearchTuner(Tuner):
             except ChoiceError:  # e.g. a result for the space before an update: nothing to learn from
                 return
             self._seen.add(vector)
+        self._results.append((vector, fitness))
         if vector in self._pool:
             self._pool[vector] = fitness
         elif self._center is not None and fitness > self._center_score:
@@ -123,6 +139,7 @@ class LocalSearchTuner(Tuner):
             self._seen.add(vector)
             if fitness is not None:
                 self._pool[vector] = fitness
+                self._results.append((vector, fitness))
 
     # -- state -----------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -136,6 +153,8 @@ class LocalSearchTuner(Tuner):
             "queue": None if self._queue is None else [list(v) for v in self._queue],
             "pool": [[list(v), f] for v, f in self._pool.items()],
             "pool_needed": self._pool_needed,
+            "results": [[list(v), f] for v, f in self._results],
+            "fitted": self._fitted,
         })
         return state
 
@@ -152,8 +171,19 @@ class LocalSearchTuner(Tuner):
         self._queue = None if queue is None else [tuple(v) for v in queue]
         self._pool = {tuple(v): (None if f is None else float(f)) for v, f in state.get("pool", [])}
         self._pool_needed = int(state.get("pool_needed", self.initial_samples))
+        self._results = [(tuple(v), float(f)) for v, f in state.get("results", [])]
+        self._fitted = int(state.get("fitted", 0))
+        self._effect = rank_effects(self._results[:self._fitted]) if self._fitted else {}
 
     # -- internals -------------------------------------------------------------------------------------
+    def _new_start(self, space: SearchSpace) -> Vector:
+        n = len(self._results)
+        if n < _MODEL_MIN_RESULTS or self.start_candidates == 1:
+            return sample_unseen(space, self.rng, self._seen)
+        if n >= self._fitted * _MODEL_REFIT_GROWTH:
+            self._effect, self._fitted = rank_effects(self._results), n
+        return model_guided_sample(space, self.rng, self._seen, self._effect, self.start_candidates)
+
     def _move(self, vector: Vector, fitness: float) -> None:
         self._center, self._center_score = vector, fitness
         self._queue = None

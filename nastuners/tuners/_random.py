@@ -1,4 +1,4 @@
-"""Random search over a mutable_layer space: uniform decisions, no repeats while unseen architectures remain."""
+"""Random search over a mutable_layer space: uniform decisions, no repeats while unseen remain."""
 
 from __future__ import annotations
 
