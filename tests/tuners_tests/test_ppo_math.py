@@ -128,3 +128,29 @@ def test_batched_sampling_follows_the_evaluated_distribution(core: str) -> None:
     # within 5 standard errors of a multinomial count
     assert np.all(np.abs(counts - n * expected) <= 5 * np.sqrt(n * expected * (1 - expected)) + 1)
     assert masks[:, 1, 2].sum() == 0
+
+
+def test_our_adam_and_clipping_match_torch() -> None:
+    """The tuner's small Adam and gradient clipping give torch.optim.Adam's and clip_grad_norm_'s updates."""
+    from nastuners.tuners._ppo.algorithm import Adam, clip_grad_norm
+
+    gen = torch.Generator().manual_seed(0)
+    ours = [torch.randn(3, 4, generator=gen), torch.randn(4, generator=gen)]
+    ref = [p.clone().requires_grad_(True) for p in ours]
+    for p in ours:
+        p.requires_grad_(True)
+    opt_ours = Adam(ours, lr=0.01)
+    opt_ref = torch.optim.Adam(ref, lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    x = torch.randn(5, 3, generator=gen)
+    for _ in range(6):
+        for params, opt in ((ours, opt_ours), (ref, opt_ref)):
+            opt.zero_grad()
+            loss = ((x @ params[0] + params[1]) ** 2).sum()
+            loss.backward()
+        norm_ours = clip_grad_norm(ours, 0.5)
+        norm_ref = float(torch.nn.utils.clip_grad_norm_(ref, 0.5))
+        assert norm_ours == pytest.approx(norm_ref, rel=1e-5)
+        opt_ours.step()
+        opt_ref.step()
+        for a, b in zip(ours, ref):
+            torch.testing.assert_close(a.detach(), b.detach(), rtol=1e-5, atol=1e-6)
