@@ -33,7 +33,7 @@ test-fast: setup
 	PYTHONHASHSEED=0 $(VENV)/bin/pytest -q -m "not slow"
 
 demo: setup
-	$(VENV)/bin/nastune run configs/digits_random.yml
+	$(VENV)/bin/nastune run configs/demo_digits_ppo.yml
 
 clean:
 	rm -rf $(VENV) .nastune-demo
