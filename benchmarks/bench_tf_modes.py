@@ -1,16 +1,20 @@
 """Step time of the TensorFlow nasModes on the mnist-nas network (examples/mnist_nas, TF1 graph mode, digits).
 
-One process, one compiled copy of the example per mode (``nastune annotate --nas-mode``), the same batches:
+The measurements run **inside a trial of a real experiment** (``nastune run``, multi-phase, a tuner that
+always proposes the same architecture), so enas' ``training_update`` fetches one architecture per minibatch
+through the experiment channel (Unix socket, runner-side tuner call and SQLite insert) as in a search. One
+trial process, one compiled copy of the example per mode (``nastune annotate --nas-mode``), the same batches;
+every variant is built first, then the repeats interleave the variants (the machine is shared: interleaving
+keeps load changes from favouring one variant). The first repeat warms up and is discarded.
 
-* enas: ``training_update`` (fetch + signal assign) + one weight step, vs classic_mode built for the same
-  architecture (target <= 1.3x). Architectures come from the standalone platform
-  (``NASTUNE_PARAMETERS``, a JSON Lines file); the experiment channel's socket round trip is not
-  included (see docs/benchmarks/tf.md).
+* enas: ``training_update`` (fetch through the channel + signal load) + one weight step, vs classic_mode built
+  for the same architecture (target <= 1.3x); also enas with the signals loaded once, and the bare channel
+  round trip (``get_next_parameter`` alone);
 * darts: architecture step (validation batch) + weight step, vs one weight step of the full supergraph
   (oneshot_mode with dropout switched off: every op, summed);
 * oneshot: one weight step with path dropout, vs the same full supergraph.
 
-Usage: python benchmarks/bench_tf_modes.py [--steps 200] [--repeats 5]
+Usage: python benchmarks/bench_tf_modes.py [--steps 100] [--repeats 7] [--batch-size 64]
 """
 
 from __future__ import annotations
@@ -19,46 +23,54 @@ import argparse
 import importlib.util
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mnist_nas"
+CLI = "from nastuners.cli.main import main; raise SystemExit(main())"
+MODES = ("classic_mode", "enas_mode", "oneshot_mode", "darts_mode")
 
 
-def compile_modes(out: Path) -> dict[str, Path]:
-    dirs = {}
-    for mode in ("classic_mode", "enas_mode", "oneshot_mode", "darts_mode"):
-        target = out / mode
-        args = ["annotate", str(EXAMPLE), "-o", str(target), "--nas-mode", mode]
+class FixedArchitectureTuner:
+    """Proposes the architecture in ``architecture_file`` for every request (loaded by the runner)."""
+
+    def __init__(self, architecture_file: str) -> None:
+        self.architecture = json.loads(Path(architecture_file).read_text())
+
+    def update_search_space(self, search_space: Any) -> None:
+        pass
+
+    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
+        return self.architecture
+
+    def receive_trial_result(self, parameter_id: int, parameters: Any, value: Any, **kwargs: Any) -> None:
+        pass
+
+
+def compile_modes(out: Path) -> None:
+    for mode in MODES:
+        args = ["annotate", str(EXAMPLE), "-o", str(out / mode), "--nas-mode", mode]
         if mode == "classic_mode":
             args += ["--search-space", str(out / "space.json")]
-        subprocess.run([sys.executable, "-c", "from nastuners.cli.main import main; raise SystemExit(main())",
-                        *args], check=True, capture_output=True)
-        dirs[mode] = target / "mnist_nas.py"
-    return dirs
+        subprocess.run([sys.executable, "-c", CLI, *args], check=True, capture_output=True)
 
 
-def load_module(path: Path, name: str):
+def _load_module(path: Path, name: str) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=64)
-    args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    tmp = Path(tempfile.mkdtemp(prefix="bench_tf_"))
-    paths = compile_modes(tmp)
+def trial(work: Path, steps: int, repeats: int, batch_size: int) -> dict[str, list[float]]:
+    """The measurements (run inside the experiment's trial: ``$NASTUNE_CHANNEL`` is set)."""
     sys.path.insert(0, str(EXAMPLE))
     import numpy as np
     import tensorflow
@@ -66,69 +78,123 @@ def main() -> None:
     from data import load
 
     import trial_runtime as nni
-    from nastuners.space import load_space
-    from trial_runtime import _platform
+    from trial_runtime import _params
     from trial_runtime import tensorflow as tf_modes
 
     tf.disable_eager_execution()
-    modules = {mode: load_module(path, f"mnist_nas_{mode}") for mode, path in paths.items()}
-    space = load_space(tmp / "space.json")
-    import random
-
-    arch = space.decode(space.sample(random.Random(0)))
-    (tmp / "arch.json").write_text(json.dumps(arch))
-    with open(tmp / "archs.jsonl", "w") as f:  # enas: one architecture per step, all steps of all repeats
-        f.writelines(json.dumps(arch) + "\n" for _ in range((args.steps + 5) * (args.repeats + 1)))
     x_train, y_train, _, _ = load()
     rng = np.random.default_rng(0)
-    batches = [rng.choice(len(x_train), args.batch_size) for _ in range(args.steps)]
+    batches = [rng.choice(len(x_train), batch_size) for _ in range(steps)]
+    modules = {mode: _load_module(work / mode / "mnist_nas.py", f"mnist_nas_{mode}") for mode in MODES}
 
-    def measure(mode: str, params: str | None, *, full: bool = False, arch_step: bool = False,
-                update: bool = True) -> list[float]:
-        if params:
-            os.environ["NASTUNE_PARAMETERS"] = str(tmp / params)
-        else:
-            os.environ.pop("NASTUNE_PARAMETERS", None)
-        _platform.reset()
-        times = []
-        with tf.Graph().as_default():
+    def session(mode: str) -> tuple[Any, Any]:
+        graph = tf.Graph()
+        with graph.as_default():
             x, labels, loss, _ = modules[mode].build(x_train.shape[1:])
             train = tf.train.AdamOptimizer(0.01).minimize(loss)
-            with tf.Session() as sess:
-                sess.run(tf.global_variables_initializer())
-                if full:
-                    tf_modes.oneshot_evaluate(tensorflow, sess)
-                if mode == "enas_mode" and not update:  # load the architecture once
-                    nni.training_update(mode, tf=tf, session=sess)
-                for repeat in range(args.repeats + 1):
-                    start = time.perf_counter()
-                    for b in batches:
-                        feed = {x: x_train[b], labels: y_train[b]}
-                        if (mode == "enas_mode" and update) or arch_step:
-                            nni.training_update(mode, tf=tf, session=sess, loss=loss, feed_dict=feed)
-                        sess.run(train, feed)
-                    if repeat:  # the first pass warms up
-                        times.append((time.perf_counter() - start) / args.steps * 1000)
-        return times
+            sess = tf.Session(graph=graph)
+            sess.run(tf.global_variables_initializer())
 
-    results = {
-        "classic (chosen arch)": measure("classic_mode", "arch.json"),
-        "enas (same arch, update per step)": measure("enas_mode", "archs.jsonl"),
-        "enas (same arch, no update)": measure("enas_mode", "archs.jsonl", update=False),
-        "full supergraph": measure("oneshot_mode", None, full=True),
-        "oneshot (path dropout)": measure("oneshot_mode", None),
-        "darts (arch step + weight step)": measure("darts_mode", None, arch_step=True),
+        def step(b: Any, update: bool = False, arch_step: bool = False) -> None:
+            feed = {x: x_train[b], labels: y_train[b]}
+            if update:
+                nni.training_update(mode, tf=tf, session=sess)
+            if arch_step:
+                nni.training_update(mode, tf=tf, session=sess, loss=loss, feed_dict=feed)
+            sess.run(train, feed)
+        return sess, step
+
+    classic = session("classic_mode")[1]  # classic_mode reads the trial's first architecture (the channel)
+    enas = session("enas_mode")[1]
+    once_sess, enas_once = session("enas_mode")
+    nni.training_update("enas_mode", tf=tf, session=once_sess)  # loads the current architecture, no fetch
+    full_sess, full = session("oneshot_mode")
+    tf_modes.oneshot_evaluate(tensorflow, full_sess)
+    oneshot = session("oneshot_mode")[1]
+    darts = session("darts_mode")[1]
+
+    def fetch_only(b: Any) -> None:
+        # (the next enas pass then loads this architecture on its first step without a fetch: 1 step in 100)
+        _params.fetch_next()
+
+    variants = {
+        "classic (chosen arch)": classic,
+        "enas (same arch, channel fetch + load per step)": lambda b: enas(b, update=True),
+        "enas (same arch, signals loaded once)": enas_once,
+        "channel round trip alone (get_next_parameter)": fetch_only,
+        "full supergraph": full,
+        "oneshot (path dropout)": oneshot,
+        "darts (arch step + weight step)": lambda b: darts(b, arch_step=True),
     }
-    med = {k: statistics.median(v) for k, v in results.items()}
-    print(f"steps={args.steps} repeats={args.repeats} batch={args.batch_size}; median ms/step")
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for repeat in range(repeats + 1):
+        for name, step in variants.items():
+            start = time.perf_counter()
+            for b in batches:
+                step(b)
+            if repeat:  # the first pass warms up
+                times[name].append((time.perf_counter() - start) / steps * 1000)
+    return times
+
+
+def run_experiment(work: Path, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Run :func:`trial` as the single trial of a multi-phase experiment; return its timings."""
+    from nastuners.space import load_space
+
+    space = load_space(work / "space.json")
+    (work / "arch.json").write_text(json.dumps(space.decode(space.sample(random.Random(args.seed)))))
+    command = (f"{sys.executable} {Path(__file__).resolve()} --trial {work} --steps {args.steps} "
+               f"--repeats {args.repeats} --batch-size {args.batch_size}")
+    config = {
+        "experimentName": "bench_tf_modes", "trialConcurrency": 1, "maxTrialNum": 1,
+        "maxExecDuration": "60m", "trainingServicePlatform": "local", "multiPhase": True,
+        "searchSpacePath": str(work / "space.json"), "useAnnotation": False,
+        "tuner": {"codeDir": str(Path(__file__).resolve().parent), "classFileName": Path(__file__).name,
+                  "className": "FixedArchitectureTuner",
+                  "classArgs": {"architecture_file": str(work / "arch.json")}},
+        "trial": {"command": command, "codeDir": str(work)},
+    }
+    (work / "config.yml").write_text(json.dumps(config))  # JSON is YAML
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    command = [sys.executable, "-c", CLI, "run", str(work / "config.yml"),
+               "--experiment-dir", str(work / "exp"), "--quiet"]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    results = work / "results.json"
+    if proc.returncode != 0 or not results.exists():
+        stderr = sorted((work / "exp").glob("trials/*/stderr"))
+        tail = stderr[0].read_text()[-3000:] if stderr else ""
+        msg = f"the benchmark experiment failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}\n{tail}"
+        raise SystemExit(msg)
+    return json.loads(results.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sampled architecture")
+    parser.add_argument("--trial", type=Path, help=argparse.SUPPRESS)  # inside the experiment
+    args = parser.parse_args()
+    if args.trial:
+        times = trial(args.trial, args.steps, args.repeats, args.batch_size)
+        (args.trial / "results.json").write_text(json.dumps(times))
+        return
+    work = Path(tempfile.mkdtemp(prefix="bench_tf_"))
+    compile_modes(work)
+    times = run_experiment(work, args)
+    med = {name: statistics.median(values) for name, values in times.items()}
+    print(f"architecture: {(work / 'arch.json').read_text()}")
+    print(f"steps={args.steps} repeats={args.repeats} batch={args.batch_size}; median ms/step (nastune run)")
     for name, value in med.items():
-        print(f"  {name:36s} {value:8.3f}   (runs: {', '.join(f'{t:.2f}' for t in results[name])})")
-    classic = med["classic (chosen arch)"]
-    print(f"enas / classic        = {med['enas (same arch, update per step)'] / classic:.2f}x")
-    print(f"enas without updates / classic = "
-          f"{med['enas (same arch, no update)'] / med['classic (chosen arch)']:.2f}x")
-    print(f"oneshot / supergraph  = {med['oneshot (path dropout)'] / med['full supergraph']:.2f}x")
-    print(f"darts / supergraph    = {med['darts (arch step + weight step)'] / med['full supergraph']:.2f}x")
+        print(f"  {name:48s} {value:8.3f}   (runs: {', '.join(f'{t:.2f}' for t in times[name])})")
+    classic, full = med["classic (chosen arch)"], med["full supergraph"]
+    enas = med["enas (same arch, channel fetch + load per step)"]
+    once = med["enas (same arch, signals loaded once)"]
+    print(f"enas (channel, per step) / classic = {enas / classic:.2f}x")
+    print(f"enas (loaded once) / classic       = {once / classic:.2f}x")
+    print(f"oneshot / supergraph               = {med['oneshot (path dropout)'] / full:.2f}x")
+    print(f"darts / supergraph                 = {med['darts (arch step + weight step)'] / full:.2f}x")
 
 
 if __name__ == "__main__":

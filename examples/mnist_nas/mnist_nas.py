@@ -5,6 +5,9 @@ convolution with an optional skip connection, an activation, and a pooling choic
 two earlier outputs. Compile with ``nastune annotate . -o OUT --nas-mode <mode>`` (or run it through
 ``nastune run`` with one of ``configs/mnist_nas_*.yml``); the same source runs in all four modes.
 
+In oneshot_mode path dropout is switched off while evaluating (``oneshot_evaluate`` / ``oneshot_train``); in
+darts_mode the derived (argmax) architecture is printed and reported with the final result.
+
 Data: scikit-learn's digits (8x8) by default, real MNIST with ``--mnist-dir DIR``.
 """
 
@@ -12,11 +15,14 @@ Data: scikit-learn's digits (8x8) by default, real MNIST with ``--mnist-dir DIR`
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 
 import numpy as np
 import tensorflow.compat.v1 as tf
 from data import load
+
+from trial_runtime import tensorflow as nas_tf
 
 tf.disable_eager_execution()
 logger = logging.getLogger("mnist_nas")
@@ -109,6 +115,16 @@ def main(args):
     fit_x, fit_y, val_x, val_y = x_train[:split], y_train[:split], x_train[split:], y_train[split:]
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
+        mode = nas_tf.built_mode(tf, sess)  # None in classic_mode (only the chosen ops were built)
+
+        def evaluate():
+            if mode == "oneshot_mode":  # inference: every path on, no dropout
+                nas_tf.oneshot_evaluate(tf, sess)
+            value = float(sess.run(accuracy, {x: x_test, labels: y_test}))
+            if mode == "oneshot_mode":
+                nas_tf.oneshot_train(tf, sess)
+            return value
+
         test_acc = 0.0
         for step in range(1, args.steps + 1):
             batch = rng.choice(len(fit_x), args.batch_size)
@@ -117,10 +133,15 @@ def main(args):
             """@nni.training_update(tf=tf, session=sess, loss=loss, feed_dict=feed_dict)"""
             sess.run(train_step, {x: fit_x[batch], labels: fit_y[batch]})
             if step % args.eval_every == 0 or step == args.steps:
-                test_acc = float(sess.run(accuracy, {x: x_test, labels: y_test}))
+                test_acc = evaluate()
                 logger.info("step %d, test accuracy %.4f", step, test_acc)
                 """@nni.report_intermediate_result(test_acc)"""
-        """@nni.report_final_result(test_acc)"""
+        result = test_acc
+        if mode == "darts_mode":
+            architecture = nas_tf.darts_architecture(tf, sess)
+            print("darts derived architecture:", json.dumps(architecture), flush=True)
+            result = {"default": test_acc, "architecture": architecture}
+        """@nni.report_final_result(result)"""
 
 
 def parse_args(argv=None):

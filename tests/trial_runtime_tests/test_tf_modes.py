@@ -102,6 +102,16 @@ def test_enas_candidate_variables_are_shared_and_trained_when_chosen(tf1: dict) 
     assert result["out_s"] == 2.0
 
 
+def test_built_mode_names_the_mode_and_enas_loads_through_any_session(tf1: dict) -> None:
+    """built_mode tells the modes apart (None without nastune layers); each session gets its own loader."""
+    result = _ok(tf1["built_modes"])
+    assert [result[m] for m in ("enas_mode", "oneshot_mode", "darts_mode")] == ["enas_mode", "oneshot_mode",
+                                                                               "darts_mode"]
+    assert result["plain"] is None
+    # MonitoredSession (initialises variables itself): signals start at op 0 (2), then the next fetch
+    assert result["two_sessions"] == [*R3, *R3, 2.0, R3[1]]
+
+
 def test_enas_eager_r6(tf2: dict) -> None:
     result = _ok(tf2["enas_eager"])
     assert (result["initial"], result["values"], result["pids"]) == (2.0, R3, [0, 1, 2])

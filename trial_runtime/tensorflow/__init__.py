@@ -6,8 +6,9 @@ other than ``classic_mode``. TF1 graph code (``tensorflow.compat.v1``, sessions,
 logits) are created once per (block, layer) and per TF1 graph (once per process for eager code), outside any
 branch or function, and are non-trainable.
 
-Extra entry points for trial code: :func:`oneshot_evaluate` / :func:`oneshot_train` (switch path dropout off
-and optionally fix a sub-graph, and back), :func:`darts_architecture` (the argmax architecture),
+Extra entry points for trial code: :func:`built_mode` (which nasMode built the model),
+:func:`oneshot_evaluate` / :func:`oneshot_train` (switch path dropout off and optionally fix a sub-graph, and
+back), :func:`darts_architecture` (the argmax architecture),
 :func:`configure` (``nasModeArgs`` in-process; the runner passes them in ``$NASTUNE_NAS_MODE_ARGS``).
 """
 
@@ -17,11 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _config, _darts, _enas, _oneshot
-from ._layers import check_call, forget_eager, size_range
-from ._tf import TensorFlowMissing, load_tf
+from ._layers import check_call, forget_eager, layers_of, size_range
+from ._tf import TensorFlowMissing, context_key, import_tf, load_tf
 
 __all__ = [
     "TensorFlowMissing",
+    "built_mode",
     "configure",
     "darts_architecture",
     "forget_eager",
@@ -84,3 +86,20 @@ def oneshot_train(tf: Any, session: Any = None) -> None:
 def darts_architecture(tf: Any, session: Any = None) -> dict[str, Any]:
     """darts_mode: the derived (argmax) architecture in native format; logged at INFO."""
     return _darts.architecture(load_tf(tf, "darts_mode"), session)
+
+
+def built_mode(tf: Any, session: Any = None) -> str | None:
+    """The nasMode of the ``nni.mutable_layer``s built in ``session``'s graph (TF1) or eagerly (no session).
+
+    ``None`` when none was built there: classic_mode builds only the chosen ops and keeps no record. Lets one
+    trial source call mode-specific extras, e.g. :func:`oneshot_evaluate` only in oneshot_mode.
+    """
+    load_tf(tf, "built_mode")
+    if session is not None:
+        key = getattr(session, "graph", None)
+        if key is None:
+            msg = f"built_mode: session must be a tf.compat.v1.Session, got {type(session).__name__}"
+            raise TypeError(msg)
+    else:
+        key = context_key(import_tf("built_mode"))
+    return next((layer.mode for layer in layers_of(key).values() if layer.mode in MODES), None)

@@ -231,6 +231,36 @@ def classic() -> dict[str, Any]:
     return out
 
 
+def built_modes() -> dict[str, Any]:
+    """built_mode per graph; enas loads the fetched sequence through fresh sessions and a MonitoredSession."""
+    use_parameters([*R3_NATIVE, *R3_NATIVE, R3_NATIVE[1]])
+    out: dict[str, Any] = {}
+    for mode in ("enas_mode", "oneshot_mode", "darts_mode"):
+        with tf.Graph().as_default():
+            build(mode)
+            with tf.Session() as sess:
+                out[mode] = tf_modes.built_mode(tf, sess)
+    with tf.Graph().as_default():
+        tf.ones([1])
+        with tf.Session() as sess:
+            out["plain"] = tf_modes.built_mode(tf, sess)
+    with tf.Graph().as_default():
+        y, _ = build("enas_mode")
+        values = []
+        for _ in range(2):  # a fresh session each time: its own loader, same prebuilt assign ops
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                for _ in range(3):
+                    nni.training_update("enas_mode", tf, sess)
+                    values.append(float(sess.run(y)[0, 0]))
+        with tf.train.MonitoredSession() as monitored:  # a wrapper without callables, on a finalized graph
+            values.append(float(monitored.run(y)[0, 0]))  # the last loaded architecture stays
+            nni.training_update("enas_mode", tf, monitored)
+            values.append(float(monitored.run(y)[0, 0]))
+    out["two_sessions"] = values
+    return out
+
+
 def no_tf() -> dict[str, Any]:
     with tf.Graph().as_default():
         x = tf.ones([2, 3])
