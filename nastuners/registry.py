@@ -15,13 +15,14 @@ from __future__ import annotations
 import difflib
 import importlib.metadata
 import inspect
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .exceptions import DuplicateTuner, TunerArgumentError, TunerLoadError, TunerNotFound
+from .exceptions import DuplicateTuner, NastunersError, TunerArgumentError, TunerLoadError, TunerNotFound
 from .tuner import Tuner
 
-__all__ = ["GROUP", "TunerInfo", "get_tuner", "list_tuners"]
+__all__ = ["GROUP", "TunerInfo", "get_tuner", "list_tuners", "parse_class_args"]
 
 GROUP = "nastuners.tuners"
 
@@ -185,6 +186,21 @@ def _not_found_message(name: str, installed: list[str]) -> str:
     msg += f" Installed tuners: {', '.join(installed) if installed else 'none'}"
     msg += f". Plugins register in the entry-point group {GROUP!r} (`nastune tuners list` shows them)."
     return msg
+
+
+def parse_class_args(text: str, *, label: str = "--tuner-args",
+                     error: type[NastunersError] = TunerArgumentError) -> dict[str, Any]:
+    """Class arguments as JSON text (a command-line flag): an object, else ``error`` naming ``label``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = (f"{label}: not valid JSON ({exc.msg} at column {exc.colno}): {text}; expected an object such "
+               "as '{\"optimize_mode\": \"minimize\"}'")
+        raise error(msg) from None
+    if not isinstance(value, dict):
+        msg = f"{label}: expected a JSON object of class arguments, got {text}"
+        raise error(msg)
+    return value
 
 
 def check_class_args(name: str, cls: type, class_args: dict[str, Any]) -> None:

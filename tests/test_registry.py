@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import nastuners
-from nastuners import DuplicateTuner, TunerArgumentError, TunerLoadError, TunerNotFound
-from nastuners.registry import TunerInfo, get_tuner, list_tuners
+from nastuners import ConfigError, DuplicateTuner, TunerArgumentError, TunerLoadError, TunerNotFound
+from nastuners.registry import TunerInfo, get_tuner, list_tuners, parse_class_args
 from nastuners.testing import tiny_space
 from nastuners.tuners import RandomTuner
 
@@ -207,3 +207,12 @@ def test_shared_environment_has_no_broken_plugins() -> None:
     infos = list_tuners()
     assert not [i.name for i in infos if not i.ok]
     assert not {"broken_import", "not_a_tuner", "missing_attr", "needs_budget"} & {i.name for i in infos}
+
+
+def test_parse_class_args_takes_a_json_object_and_names_the_flag_otherwise() -> None:
+    """JSON text of class arguments: an object is returned; bad JSON or a non-object names the flag."""
+    assert parse_class_args('{"seed": 3, "x": [1]}') == {"seed": 3, "x": [1]}
+    with pytest.raises(TunerArgumentError, match=r"^--tuner-args: not valid JSON \(.* at column 2\): \{x"):
+        parse_class_args("{x")
+    with pytest.raises(ConfigError, match=r"^--tuner-args evo: expected a JSON object of class arguments"):
+        parse_class_args("[1]", label="--tuner-args evo", error=ConfigError)

@@ -22,9 +22,9 @@ import socket
 import struct
 from typing import Any
 
-__all__ = ["ChannelError", "ChannelPlatform", "connect", "recv_frame", "send_frame"]
+__all__ = ["HEADER", "MAX_FRAME", "ChannelError", "ChannelPlatform", "connect", "recv_frame", "send_frame"]
 
-_HEADER = struct.Struct(">I")
+HEADER = struct.Struct(">I")  # the length prefix of every frame
 MAX_FRAME = 64 * 1024 * 1024
 
 
@@ -35,7 +35,7 @@ class ChannelError(RuntimeError):
 def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
     """Send one JSON message with its length prefix."""
     body = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
-    sock.sendall(_HEADER.pack(len(body)) + body)
+    sock.sendall(HEADER.pack(len(body)) + body)
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes:
@@ -51,7 +51,7 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
 
 def recv_frame(sock: socket.socket) -> dict[str, Any]:
     """Receive one JSON message (blocking)."""
-    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
+    (size,) = HEADER.unpack(_recv_exact(sock, HEADER.size))
     if size > MAX_FRAME:
         msg = f"channel frame of {size} bytes exceeds the {MAX_FRAME}-byte limit"
         raise ChannelError(msg)

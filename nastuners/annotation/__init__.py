@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,17 @@ __all__ = ["MODES", "AnnotationWarning", "codegen", "expand", "generate_search_s
 
 def _units(files: list[SourceFile]) -> list[FileUnit]:
     return [f.unit for f in files if f.unit is not None]
+
+
+def _rewritten(files: list[SourceFile], rewrite: Callable[[FileUnit], str | None]) -> dict[str, str]:
+    """``{relative path: new text}`` of the annotated files ``rewrite`` changes (``None``: kept as is)."""
+    texts = {}
+    for item in files:
+        if item.unit is not None:
+            text = rewrite(item.unit)
+            if text is not None:
+                texts[item.rel] = text
+    return texts
 
 
 def _entries(unit: FileUnit) -> list[tuple[int, int, str, dict[str, Any], bool, str]]:
@@ -99,12 +110,7 @@ def expand(code_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
     space = space_of(_units(files))
     if not allow_empty:
         _check_nonempty(space, root)
-    texts = {}
-    for item in files:
-        if item.unit is not None:
-            text = expand_unit(item.unit, nas_mode)
-            if text is not None:
-                texts[item.rel] = text
+    texts = _rewritten(files, lambda unit: expand_unit(unit, nas_mode))
     write_tree(files, check_target(root, out_dir, "annotate"), texts)
     return space
 
@@ -170,12 +176,7 @@ def codegen(code_dir: str | os.PathLike[str], choice: Mapping[str, Any] | str | 
     issues = _stale(units, params)
     if issues:
         raise ChoiceError(issues, source=None if isinstance(choice, Mapping) else str(choice))
-    texts = {}
-    for item in files:
-        if item.unit is not None:
-            text = codegen_unit(item.unit, params)
-            if text is not None:
-                texts[item.rel] = text
+    texts = _rewritten(files, lambda unit: codegen_unit(unit, params))
     target = check_target(root, out_dir, "trial codegen")
     write_tree(files, target, texts)
     return target

@@ -65,6 +65,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _parse_tuner_args(names: list[str], items: list[str]) -> dict[str, dict[str, Any]]:
     from ..bench import BenchmarkError
+    from ..registry import parse_class_args
 
     out: dict[str, dict[str, Any]] = {}
     for item in items:
@@ -81,14 +82,7 @@ def _parse_tuner_args(names: list[str], items: list[str]) -> dict[str, dict[str,
         if name not in names:
             msg = f"--tuner-args names tuner {name!r}, which is not among --tuner {names}"
             raise BenchmarkError(msg)
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            msg = f"--tuner-args {name}: not valid JSON ({exc.msg} at column {exc.colno}): {text}"
-            raise BenchmarkError(msg) from None
-        if not isinstance(value, dict):
-            msg = f"--tuner-args {name}: expected a JSON object of class arguments, got {text}"
-            raise BenchmarkError(msg)
+        value = parse_class_args(text, label=f"--tuner-args {name}", error=BenchmarkError)
         out.setdefault(name, {}).update(value)
     return out
 

@@ -92,18 +92,11 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from ..exceptions import NoMoreTrialError, TunerArgumentError
-    from ..registry import get_tuner
+    from ..exceptions import NoMoreTrialError
+    from ..registry import get_tuner, parse_class_args
 
     space = load_space(args.file)
-    try:
-        tuner_args = json.loads(args.tuner_args)
-    except json.JSONDecodeError as exc:
-        msg = f"--tuner-args is not valid JSON: {exc.msg}"
-        raise TunerArgumentError(msg) from None
-    if not isinstance(tuner_args, dict):
-        msg = f"--tuner-args must be a JSON object, got {args.tuner_args}"
-        raise TunerArgumentError(msg)
+    tuner_args = parse_class_args(args.tuner_args)
     if args.seed is not None:
         tuner_args.setdefault("seed", args.seed)
     tuner = get_tuner(args.tuner, **tuner_args)

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import json
 import os
 import secrets
 import selectors
 import shutil
 import socket
-import struct
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trial_runtime.channel import MAX_FRAME, send_frame
+from trial_runtime.channel import HEADER, MAX_FRAME, send_frame
 
 __all__ = ["ChannelServer", "Connection"]
 
-_HEADER = struct.Struct(">I")
 _MAX_UNIX_PATH = 100  # sun_path is 104-108 bytes depending on the OS
 
 
@@ -104,20 +103,18 @@ class ChannelServer:
             self.close(conn)
             return
         conn.buffer += data
-        while len(conn.buffer) >= _HEADER.size and not conn.closed:
-            (size,) = _HEADER.unpack_from(conn.buffer)
+        while len(conn.buffer) >= HEADER.size and not conn.closed:
+            (size,) = HEADER.unpack_from(conn.buffer)
             if size > MAX_FRAME:
                 self._refuse(conn, f"frame of {size} bytes exceeds the {MAX_FRAME}-byte limit")
                 return
-            if len(conn.buffer) < _HEADER.size + size:
+            if len(conn.buffer) < HEADER.size + size:
                 break
-            body = bytes(conn.buffer[_HEADER.size:_HEADER.size + size])
-            del conn.buffer[:_HEADER.size + size]
+            body = bytes(conn.buffer[HEADER.size:HEADER.size + size])
+            del conn.buffer[:HEADER.size + size]
             self._dispatch(conn, body)
 
     def _dispatch(self, conn: Connection, body: bytes) -> None:
-        import json
-
         try:
             message = json.loads(body)
             if not isinstance(message, dict):

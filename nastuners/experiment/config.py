@@ -10,7 +10,6 @@ entry-point name; ``builtinTunerName`` accepts those too) and ``trial.nasModeArg
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,15 +127,10 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
     if overrides.get("tuner_args") is not None:
         args = overrides["tuner_args"]
         if isinstance(args, str):
-            try:
-                args = json.loads(args)
-            except json.JSONDecodeError as exc:
-                msg = (
-                    f"--tuner-args: not valid JSON ({exc}); expected an object such as "
-                                  "'{\"optimize_mode\": \"minimize\"}'"
-                )
-                raise ConfigError(msg) from exc
-        if not isinstance(args, dict):
+            from nastuners.registry import parse_class_args
+
+            args = parse_class_args(args, error=ConfigError)
+        elif not isinstance(args, dict):
             msg = f"--tuner-args: expected a JSON object, found {type(args).__name__}"
             raise ConfigError(msg)
         tuner["classArgs"] = {**(tuner.get("classArgs") or {}), **args}

@@ -2,7 +2,8 @@
 
 One thread and one selector: the channel's sockets, each trial's exit (pidfd) and signal wake-ups all arrive
 as selector events, so the tuner and the store are only ever touched from here. Order of every result: commit
-to the store, pass to the tuner, snapshot the tuner state, then acknowledge to the trial.
+to the store, pass to the tuner, snapshot the tuner state, then acknowledge to the trial. The answers to trial
+requests (``fetch``, ``report``) are in :mod:`._requests`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nastuners.exceptions import NoMoreTrialError, NoSuggestionYet
+from nastuners.experiment._requests import ChannelRequests
 from nastuners.experiment._signals import SignalWatch
 from nastuners.experiment.backend import LocalBackend, TrialProcess
 from nastuners.experiment.channel import ChannelServer, Connection
@@ -26,7 +28,6 @@ from nastuners.experiment.progress import Reporter
 from nastuners.experiment.store import Store
 from nastuners.experiment.trials import COUNTED, RunningTrial, exit_status, trial_env
 from nastuners.experiment.tuner_loader import is_no_more, is_not_now
-from nastuners.tuner import extract_value
 
 __all__ = ["Dispatcher"]
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 _ELAPSED_FLUSH = 5.0
 
 
-class Dispatcher:
+class Dispatcher(ChannelRequests):
     """Runs one experiment (a fresh start or a resume) until its budget, the space or a signal ends it."""
 
     def __init__(self, *, exp_id: str, exp_dir: Path, store: Store, config: ExperimentConfig, tuner: Any,
@@ -160,79 +161,6 @@ class Dispatcher:
             return
         self.store.set_trial_pid(trial_id, trial.proc.popen.pid)
         self.reporter.event("trial_start", trial_id=trial_id, sequence_id=seq, parameter_id=pid)
-
-    # -- channel requests ----------------------------------------------------------------------------------
-    def _on_message(self, conn: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
-        trial = self.trials.get(conn.trial_id or "")
-        if trial is None:
-            return {"ok": False, "error": f"trial {conn.trial_id} is no longer running"}
-        op = message.get("op")
-        if op == "fetch":
-            return self._fetch(conn, trial)
-        if op == "report":
-            return self._report(trial, message)
-        return {"ok": False, "error": f"unknown request {op!r}; expected 'fetch' or 'report'"}
-
-    def _fetch(self, conn: Connection, trial: RunningTrial) -> dict[str, Any] | None:
-        if trial.fetched == 0:
-            trial.fetched = 1
-            trial.order.append(trial.first_pid)
-            return {"ok": True, "parameter_id": trial.first_pid, "parameters": trial.params[trial.first_pid]}
-        if not self.config.multi_phase:
-            return {"ok": False, "error": "this experiment is not multi-phase: a trial gets one parameter "
-                    "set "
-                    "(set multiPhase: true to fetch a new architecture per get_next_parameter())"}
-        if self.stop is not None:
-            return {"ok": False, "no_more": True, "error": "the experiment is stopping"}
-        try:
-            pid, params = self._generate(trial_job_id=trial.trial_id)
-        except NoSuggestionYet:
-            waiting = sum(1 for c in self.deferred if c.trial_id in self.trials)
-            if len(self.trials) - waiting > 1:  # another trial may still report and unblock the tuner
-                self.deferred.append(conn)
-                return None
-            return {"ok": False, "no_more": True, "error": "the tuner waits for results no trial can send"}
-        except NoMoreTrialError as exc:
-            return {"ok": False, "no_more": True, "error": str(exc) or "the tuner has no more architectures"}
-        self.store.add_parameter(pid, trial.trial_id, params)
-        trial.params[pid] = params
-        trial.order.append(pid)
-        trial.fetched += 1
-        return {"ok": True, "parameter_id": pid, "parameters": params}
-
-    def _retry_deferred(self) -> None:
-        pending, self.deferred = self.deferred, []
-        for conn in pending:
-            trial = self.trials.get(conn.trial_id or "")
-            if trial is not None and not conn.closed:
-                answer = self._fetch(conn, trial)
-                if answer is not None:
-                    conn.send(answer)
-
-    def _report(self, trial: RunningTrial, message: dict[str, Any]) -> dict[str, Any]:
-        kind, value = message.get("kind"), message.get("value")
-        if kind not in ("intermediate", "final"):
-            return {"ok": False, "error": f"report kind {kind!r}: expected 'intermediate' or 'final'"}
-        try:
-            extract_value(value)
-        except ValueError as exc:
-            return {"ok": False, "error": str(exc).replace("final result", f"{kind} result", 1)}
-        pid = message.get("parameter_id")
-        pid = trial.current_pid if pid is None else pid
-        if pid not in trial.params:
-            return {"ok": False, "error": f"parameter id {pid} was not given to trial {trial.trial_id}"}
-        if kind == "final" and pid in trial.finals:
-            return {"ok": False, "error": f"a final result for parameter {pid} was already reported"}
-        metric_id = self.store.add_metric(trial.trial_id, pid, kind, value)
-        if kind == "final":
-            trial.finals.add(pid)
-            self._tell("receive_trial_result", pid, trial.params[pid], value, trial_job_id=trial.trial_id)
-            self.last_final_metric = metric_id
-            self._snapshot()
-            self.not_now = False
-            self._retry_deferred()
-        self.reporter.event(kind, trial_id=trial.trial_id, parameter_id=pid, value=value)
-        return {"ok": True}
 
     # -- trial ends ----------------------------------------------------------------------------------------
     def _on_exit(self, proc: TrialProcess) -> None:

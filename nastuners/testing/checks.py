@@ -1,50 +1,31 @@
-"""The contract checks, as plain functions usable without pytest.
+"""The contract checks, as plain functions usable without pytest, and :func:`check_tuner` running them all.
 
 Each ``check_*`` takes a *factory*: a callable ``factory(**kwargs) -> Tuner`` accepting at least ``seed=`` and
 ``optimize_mode=`` (the tuner class itself, a ``functools.partial`` of it, or :func:`registry_factory`).
 A check returns ``None`` or raises :class:`ContractError` (an ``AssertionError``) explaining what broke;
-:class:`CheckSkipped` means the check cannot run for this factory (e.g. it cannot be pickled).
+:class:`CheckSkipped` means the check cannot run for this factory (e.g. it cannot be pickled). The checks
+that compare two runs for identical proposals live in :mod:`._reproducibility`.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..exceptions import NoMoreTrialError, SearchSpaceError
 from ..space import SearchSpace
-from ..tuner import Tuner
 from . import spaces as sp
-from ._child import run_in_subprocess, scenario
+from ._base import CheckSkipped, TunerFactory, make_tuner, registry_factory
+from ._reproducibility import (
+    check_determinism,
+    check_determinism_across_processes,
+    check_minimize,
+    check_state_round_trip,
+)
 from .driver import ContractError, check_choice, drive, quiet_space_warnings
 
 __all__ = ["CHECKS", "CheckSkipped", "TunerFactory", "check_tuner", "registry_factory"]
-
-TunerFactory = Callable[..., Tuner]
-
-
-class CheckSkipped(Exception):
-    """The check does not apply to this factory; the message says why."""
-
-
-def registry_factory(name: str, **class_args: Any) -> TunerFactory:
-    """A picklable factory building the registered tuner ``name`` (with ``class_args``) via the registry."""
-    from ..registry import get_tuner
-
-    return functools.partial(get_tuner, name, **class_args)
-
-
-def _make(factory: TunerFactory, space: Mapping[str, Any] | None, **kwargs: Any) -> Tuner:
-    tuner = factory(**kwargs)
-    if not isinstance(tuner, Tuner):
-        msg = f"the factory returned {type(tuner).__name__}, not a nastuners.Tuner subclass instance"
-        raise ContractError(msg)
-    if space is not None:
-        tuner.update_search_space(space)
-    return tuner
 
 
 def _keys(space: Mapping[str, Any], docs: list[dict[str, Any]]) -> list[str]:
@@ -55,7 +36,7 @@ def _keys(space: Mapping[str, Any], docs: list[dict[str, Any]]) -> list[str]:
 # -- the checks ---------------------------------------------------------------------------------------------
 def check_construction(factory: TunerFactory) -> None:
     """``seed``/``optimize_mode`` are accepted and kept; an unknown ``optimize_mode`` is rejected."""
-    tuner = _make(factory, None, seed=7, optimize_mode="minimize")
+    tuner = make_tuner(factory, None, seed=7, optimize_mode="minimize")
     if tuner.optimize_mode != "minimize":
         msg = (
             f"optimize_mode='minimize' was not kept (got {tuner.optimize_mode!r}); pass it to "
@@ -74,7 +55,7 @@ def check_construction(factory: TunerFactory) -> None:
 
 def check_rejects_unsupported_types(factory: TunerFactory) -> None:
     """``update_search_space`` rejects NNI ``_type`` s nastune does not tune with ``SearchSpaceError``."""
-    tuner = _make(factory, None, seed=0)
+    tuner = make_tuner(factory, None, seed=0)
     bad = {**sp.tiny_space(), "lr": {"_type": "uniform", "_value": [0.0, 1.0]}}
     try:
         tuner.update_search_space(bad)
@@ -87,7 +68,7 @@ def check_rejects_unsupported_types(factory: TunerFactory) -> None:
 def check_valid_choices(factory: TunerFactory, *, n_trials: int = 25) -> None:
     """Proposals fit every assorted space (size forms, choice entries, blocks, v0.9 form, a huge space)."""
     for name, space in sp.assorted_spaces().items():
-        tuner = _make(factory, space, seed=1)
+        tuner = make_tuner(factory, space, seed=1)
         reward = sp.synthetic_reward(space)
         try:
             drive(tuner, n_trials, reward=reward, concurrency=2)
@@ -96,83 +77,11 @@ def check_valid_choices(factory: TunerFactory, *, n_trials: int = 25) -> None:
             raise ContractError(msg) from None
 
 
-def check_determinism(factory: TunerFactory) -> None:
-    """The same seed and the same results give the same proposals (concurrency, failures, dict values)."""
-    for name in ("several_blocks", "bench_4_layer"):
-        first, second = (scenario(factory, name) for _ in range(2))
-        if first != second:
-            msg = (
-                f"[space {name!r}] two tuners with seed=11 diverged at trial "
-                f"{_first_diff(first, second)}; draw randomness only from self.rng (or generators "
-                f"seeded from self.seed) and never iterate over sets or hash() order"
-            )
-            raise ContractError(msg)
-
-
-def check_determinism_across_processes(factory: TunerFactory) -> None:
-    """A fresh Python process (another hash seed) proposes the same sequence as this one."""
-    expected = scenario(factory, "several_blocks")
-    try:
-        got = run_in_subprocess(factory, "several_blocks")
-    except TypeError as exc:  # pickling failed
-        msg = (
-            f"the factory cannot be pickled for a subprocess ({exc}); use the class, a "
-            f"functools.partial of it, or registry_factory(name)"
-        )
-        raise CheckSkipped(msg) from None
-    if got != expected:
-        msg = (
-            f"a subprocess with another PYTHONHASHSEED diverged at trial {_first_diff(expected, got)}"
-            f"; something depends on hash() or set/dict-of-set iteration order"
-        )
-        raise ContractError(msg)
-
-
-def check_state_round_trip(factory: TunerFactory) -> None:
-    """``state_dict()`` is strict JSON; a fresh tuner (other seed) loading it continues like the original."""
-    space = sp.ASSORTED_SPACES["several_blocks"]
-    reward = sp.synthetic_reward(space)
-    tuner = _make(factory, space, seed=4)
-    head = drive(tuner, 10, reward=reward, concurrency=3, order_seed=1, fail=lambda pid: pid % 4 == 3)
-    # leave two trials pending across the snapshot
-    open_trials = []
-    for pid in (head.next_id, head.next_id + 1):
-        params = tuner.generate_parameters(pid)
-        check_choice(tuner.space, params, who=type(tuner).__name__, pid=pid)  # type: ignore[arg-type]
-        open_trials.append((pid, params))
-    try:
-        text = json.dumps(tuner.state_dict(), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        msg = f"state_dict() is not strict JSON ({exc}); use lists, str keys, no NaN/inf"
-        raise ContractError(msg) from None
-    restored = _make(factory, space, seed=5)  # another seed: the state, not the constructor, must decide
-    restored.load_state_dict(json.loads(text))
-    if sorted(restored.pending) != [pid for pid, _ in open_trials]:
-        msg = (
-            f"after load_state_dict, pending is {sorted(restored.pending)}, expected "
-            f"{[pid for pid, _ in open_trials]}; call super().load_state_dict()"
-        )
-        raise ContractError(msg)
-    tails = []
-    for t in (tuner, restored):
-        for pid, params in open_trials:
-            t.receive_trial_result(pid, params, reward(params))
-            t.trial_end(pid, True)
-        tail = drive(t, 20, reward=reward, concurrency=2, start_id=head.next_id + 2, order_seed=5)
-        tails.append(tail.params)
-    if tails[0] != tails[1]:
-        msg = (
-            f"the restored tuner diverged from the original at trial {_first_diff(*tails)} after "
-            f"the snapshot; state_dict() must hold every piece of state (rng included)"
-        )
-        raise ContractError(msg)
-
-
 def check_exhaustion(factory: TunerFactory) -> None:
     """A tiny space: distinct proposals, then ``NoMoreTrialError`` (and again on the next call)."""
     space = sp.tiny_space()
     card = SearchSpace.from_json(space).cardinality
-    tuner = _make(factory, space, seed=2)
+    tuner = make_tuner(factory, space, seed=2)
     run = drive(tuner, card + 3, reward=sp.synthetic_reward(space))
     keys = _keys(space, run.params)
     dupes = sorted({k for k in keys if keys.count(k) > 1})
@@ -189,29 +98,12 @@ def check_exhaustion(factory: TunerFactory) -> None:
     raise ContractError("after NoMoreTrialError the next generate_parameters() returned a proposal")
 
 
-def check_minimize(factory: TunerFactory) -> None:
-    """Minimizing ``v`` behaves exactly like maximizing ``-v`` (only the sign of the objective changes)."""
-    space = sp.bench_space()
-    reward = sp.synthetic_reward(space)
-    runs = []
-    for mode, sign in (("maximize", -1.0), ("minimize", 1.0)):
-        tuner = _make(factory, space, seed=6, optimize_mode=mode)
-        signed = functools.partial(_signed, reward, sign)
-        runs.append(drive(tuner, 40, reward=signed, concurrency=2, order_seed=3, dict_every=3).params)
-    if runs[0] != runs[1]:
-        msg = (
-            f"minimize with v and maximize with -v diverged at trial {_first_diff(*runs)}; "
-            f"compare results through self.score(value)"
-        )
-        raise ContractError(msg)
-
-
 def check_failed_trials(factory: TunerFactory) -> None:
     """Failed trials (``trial_end(pid, False)`` without a result) never break the tuner, even all of them."""
     space = sp.bench_space()
     reward = sp.synthetic_reward(space)
     for label, fail in (("every third", lambda pid: pid % 3 == 1), ("all", lambda pid: True)):
-        tuner = _make(factory, space, seed=8)
+        tuner = make_tuner(factory, space, seed=8)
         try:
             drive(tuner, 30, reward=reward, concurrency=3, order_seed=2, fail=fail)
         except ContractError as exc:
@@ -223,7 +115,7 @@ def check_concurrency(factory: TunerFactory) -> None:
     """Many pending ids, shuffled results; ``generate_multiple_parameters`` returns valid proposals."""
     space = sp.ASSORTED_SPACES["several_blocks"]
     reward = sp.synthetic_reward(space)
-    tuner = _make(factory, space, seed=9)
+    tuner = make_tuner(factory, space, seed=9)
     run = drive(tuner, 60, reward=reward, concurrency=8, order_seed=4)
     ids = list(range(run.next_id, run.next_id + 6))
     batch = tuner.generate_multiple_parameters(ids)
@@ -247,7 +139,7 @@ def check_import_data(factory: TunerFactory) -> None:
     records: list[Any] = [{"parameter": d, "value": reward(d)} for d in good]
     records += [{"parameter": good[0], "value": {"default": 0.5}}, {"parameter": {"nope": 1}, "value": 0.1},
                 {"parameter": good[1], "value": "n/a"}, {"value": 0.3}, {"parameter": good[2]}]
-    tuner = _make(factory, space, seed=10)
+    tuner = make_tuner(factory, space, seed=10)
     tuner.import_data(records)
     drive(tuner, 10, reward=reward)
 
@@ -295,15 +187,3 @@ def check_tuner(factory: TunerFactory | str, *, skip: tuple[str, ...] = ()) -> d
         else:
             report[name] = "ok"
     return report
-
-
-# -- helpers ------------------------------------------------------------------------------------------------
-def _signed(reward: Callable[[Mapping[str, Any]], float], sign: float, doc: Mapping[str, Any]) -> float:
-    return sign * reward(doc)
-
-
-def _first_diff(a: list[Any], b: list[Any]) -> str:
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return f"{i}: {json.dumps(x)} != {json.dumps(y)}"
-    return f"{min(len(a), len(b))} (lengths {len(a)} and {len(b)})"

@@ -11,24 +11,7 @@ import pytest
 from nastuners.cli.main import main
 from nastuners.space import SearchSpace
 
-AC4_AND_LR = {
-    "trial/lr/choice": {"_type": "choice", "_value": [0.1, 0.01]},
-    "trial/mutable_block_24": {
-        "_type": "mutable_layer",
-        "_value": {
-            "mutable_layer_0": {
-                "layer_choice": ["conv3()", "conv5()", "max_pool()"],
-                "optional_inputs": [],
-                "optional_input_size": 0,
-            },
-            "mutable_layer_1": {
-                "layer_choice": ["conv3()", "conv5()", "max_pool()"],
-                "optional_inputs": ["x", "l0"],
-                "optional_input_size": [0, 1],
-            },
-        },
-    },
-}
+from ._docs import AC4_AND_LR
 
 
 def write(tmp_path: Path, doc: Any, name: str = "space.json") -> str:
@@ -165,7 +148,7 @@ def test_sample_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     code, out, err = run(capsys, "space", "sample", path, "--tuner", "randmo")
     assert code == 2 and out == "" and "randmo" in err and "Traceback" not in err
     code, _, err = run(capsys, "space", "sample", path, "--tuner-args", "[1]")
-    assert code == 2 and "--tuner-args must be a JSON object" in err
+    assert code == 2 and "--tuner-args: expected a JSON object" in err
     code, _, err = run(capsys, "space", "sample", write(tmp_path, {}, "empty.json"))
     assert code == 2 and "is empty" in err
 

@@ -17,60 +17,7 @@ from nastuners.space import (
     split_converted_key,
 )
 
-AC2 = {
-    "trial/mutable_block_13": {
-        "_type": "mutable_layer",
-        "_value": {
-            "mutable_layer_0": {
-                "layer_choice": ["concat()"],
-                "optional_inputs": ["out0", "out1", "out2"],
-                "optional_input_size": 2,
-            }
-        },
-    }
-}
-AC3 = {
-    "trial/mutable_block_12": {
-        "_type": "mutable_layer",
-        "_value": {
-            "mutable_layer_0": {
-                "layer_choice": ["add(scale=1)", "add(scale=2)"],
-                "optional_inputs": ["a", "b", "c", "d"],
-                "optional_input_size": [1, 3],
-            }
-        },
-    }
-}
-AC4 = {
-    "trial/mutable_block_24": {
-        "_type": "mutable_layer",
-        "_value": {
-            "mutable_layer_0": {
-                "layer_choice": ["conv3()", "conv5()", "max_pool()"],
-                "optional_inputs": [],
-                "optional_input_size": 0,
-            },
-            "mutable_layer_1": {
-                "layer_choice": ["conv3()", "conv5()", "max_pool()"],
-                "optional_inputs": ["x", "l0"],
-                "optional_input_size": [0, 1],
-            },
-        },
-    }
-}
-AC9 = {
-    "trial/lr/choice": {"_type": "choice", "_value": [0.1, 0.01]},
-    "trial/mutable_block_13": {
-        "_type": "mutable_layer",
-        "_value": {
-            "mutable_layer_0": {
-                "layer_choice": ["conv(k=3)", "conv(k=5)"],
-                "optional_inputs": [],
-                "optional_input_size": 0,
-            }
-        },
-    },
-}
+from ._docs import AC2, AC3, AC4, AC9
 
 
 def bounds(converted: dict[str, Any], prefix: str) -> tuple[Any, Any]:

@@ -10,18 +10,7 @@ import pytest
 
 from nastuners.space import SearchSpace
 
-AC3 = {
-    "trial/mutable_block_12": {
-        "_type": "mutable_layer",
-        "_value": {
-            "mutable_layer_0": {
-                "layer_choice": ["add(scale=1)", "add(scale=2)"],
-                "optional_inputs": ["a", "b", "c", "d"],
-                "optional_input_size": [1, 3],
-            }
-        },
-    }
-}
+from ._docs import AC3
 
 
 def one_layer(inputs: list[str], size: Any, ops: tuple[str, ...] = ("f()",)) -> SearchSpace:

@@ -10,28 +10,11 @@ import pytest
 from nastuners.exceptions import SearchSpaceError
 from nastuners.space import SearchSpace, load_space
 
-from ._docs import B, L, issues_of, layer, only_issue, space_of
+from ._docs import AC4_AND_LR, B, L, issues_of, layer, only_issue, space_of
 
 
 def test_valid_ac_spaces_parse_and_round_trip() -> None:
-    doc = {
-        "trial/lr/choice": {"_type": "choice", "_value": [0.1, 0.01]},
-        "trial/mutable_block_24": {
-            "_type": "mutable_layer",
-            "_value": {
-                "mutable_layer_0": {
-                    "layer_choice": ["conv3()", "conv5()", "max_pool()"],
-                    "optional_inputs": [],
-                    "optional_input_size": 0,
-                },
-                "mutable_layer_1": {
-                    "layer_choice": ["conv3()", "conv5()", "max_pool()"],
-                    "optional_inputs": ["x", "l0"],
-                    "optional_input_size": [0, 1],
-                },
-            },
-        },
-    }
+    doc = AC4_AND_LR
     space = SearchSpace.from_json(doc)
     assert space.to_json() == doc
     assert [b.key for b in space.blocks] == ["trial/mutable_block_24"]

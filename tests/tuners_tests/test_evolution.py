@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import statistics
 
 import pytest
 
@@ -11,16 +10,8 @@ from nastuners import NoMoreTrialError, SearchSpace
 from nastuners.testing import ASSORTED_SPACES, bench_space, drive, synthetic_reward
 from nastuners.tuners._evolution import EvolutionTuner
 from nastuners.tuners._history import Moves
-from nastuners.tuners._random import RandomTuner
 
-# 4 layers x 3 ops, no inputs: 81 architectures
-CHAIN = {"c/mutable_block_1": {"_type": "mutable_layer", "_value": {
-    f"mutable_layer_{i}": {"layer_choice": ["a()", "b()", "c()"], "optional_inputs": [],
-                           "optional_input_size": 0} for i in range(4)}}}
-
-
-def _diff(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    return sum(x != y for x, y in zip(a, b))
+from ._helpers import CHAIN, differing, mean_best_of_60, random_mean_best_of_60
 
 
 @pytest.mark.filterwarnings("ignore:.*optional_input_size")
@@ -74,7 +65,7 @@ def test_first_population_is_random_then_children_mutate_the_winner() -> None:
         best = max(members[-5:], key=lambda m: m[1])[0]
         params = tuner.generate_parameters(pid)
         child = space.encode(params)
-        assert _diff(child, best) == 1, (pid, child, best)
+        assert differing(child, best) == 1, (pid, child, best)
         members.append((child, reward(params)))
         tuner.receive_trial_result(pid, params, reward(params))
         tuner.trial_end(pid, True)
@@ -113,7 +104,7 @@ def test_minimize_mutates_the_lowest_value() -> None:
         tuner.receive_trial_result(pid, params, {"default": value})
         tuner.trial_end(pid, True)
     child = space.encode(tuner.generate_parameters(3))
-    assert _diff(child, vectors[1]) == 1
+    assert differing(child, vectors[1]) == 1
 
 
 def test_no_duplicates_with_workers_then_exhaustion() -> None:
@@ -146,7 +137,7 @@ def test_import_data_seeds_the_population() -> None:
     tuner.update_search_space(CHAIN)
     tuner.import_data(records)
     child = space.encode(tuner.generate_parameters(0))
-    assert _diff(child, vectors[-1]) == 1
+    assert differing(child, vectors[-1]) == 1
     assert child not in vectors
 
 
@@ -172,14 +163,8 @@ def test_space_update_resets_only_when_the_space_changes() -> None:
 
 def test_beats_random_search_on_a_structured_reward() -> None:
     """On the reference space with an additive reward, evolution's best-of-60 is higher than random's."""
-    reward = synthetic_reward(bench_space(), seed=7)
-
-    def best(tuner: EvolutionTuner | RandomTuner) -> float:
-        tuner.update_search_space(bench_space())
-        return max(t.value for t in drive(tuner, 60, reward=reward).trials if t.value is not None)
-
-    evo = statistics.fmean(best(EvolutionTuner(seed=s)) for s in range(20))
-    rnd = statistics.fmean(best(RandomTuner(seed=s)) for s in range(20))
+    evo = mean_best_of_60(lambda seed: EvolutionTuner(seed=seed))
+    rnd = random_mean_best_of_60()
     assert evo > rnd
 
 

@@ -11,17 +11,10 @@ from nastuners import NoMoreTrialError, SearchSpace
 from nastuners.testing import bench_space, drive, synthetic_reward
 from nastuners.tuners._history import model_guided_sample, rank_effects
 from nastuners.tuners._local_search import LocalSearchTuner
-from nastuners.tuners._random import RandomTuner
 
-# 4 layers x 3 ops, no inputs: 81 architectures, 8 neighbours each
-CHAIN = {"c/mutable_block_1": {"_type": "mutable_layer", "_value": {
-    f"mutable_layer_{i}": {"layer_choice": ["a()", "b()", "c()"], "optional_inputs": [],
-                           "optional_input_size": 0} for i in range(4)}}}
+from ._helpers import CHAIN, differing, mean_best_of_60, random_mean_best_of_60
+
 SPACE = SearchSpace.from_json(CHAIN)
-
-
-def _diff(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    return sum(x != y for x, y in zip(a, b))
 
 
 def _reward(vector: tuple[int, ...]) -> float:
@@ -53,7 +46,7 @@ def test_sequential_climb_first_improvement_then_restart() -> None:
         v = SPACE.encode(tuner.generate_parameters(pid))
         assert v not in proposed
         proposed.add(v)
-        if _diff(v, center) != 1:
+        if differing(v, center) != 1:
             break
         _finish(tuner, pid, v)
         if _reward(v) > _reward(center):
@@ -65,7 +58,7 @@ def test_sequential_climb_first_improvement_then_restart() -> None:
     assert tuner.state_dict()["center"] is None
     _finish(tuner, pid, v)
     nxt = SPACE.encode(tuner.generate_parameters(pid + 1))  # restart_samples=1: climb from the new start
-    assert _diff(nxt, v) == 1
+    assert differing(nxt, v) == 1
 
 
 def test_asynchronous_neighbours_in_flight_and_late_improvement() -> None:
@@ -74,12 +67,12 @@ def test_asynchronous_neighbours_in_flight_and_late_improvement() -> None:
     tuner.import_data([{"parameter": SPACE.decode((0, 0, 0, 0)), "value": 0.0},
                        {"parameter": SPACE.decode((1, 0, 0, 0)), "value": 1.0}])
     flight = [(pid, SPACE.encode(tuner.generate_parameters(pid))) for pid in range(4)]
-    assert all(_diff(v, (1, 0, 0, 0)) == 1 for _, v in flight)
+    assert all(differing(v, (1, 0, 0, 0)) == 1 for _, v in flight)
     assert (0, 0, 0, 0) not in [v for _, v in flight]
     better = next((pid, v) for pid, v in flight if _reward(v) > 1.0)
     _finish(tuner, *better)
     nxt = SPACE.encode(tuner.generate_parameters(4))
-    assert _diff(nxt, better[1]) == 1
+    assert differing(nxt, better[1]) == 1
 
 
 def test_waiting_on_the_last_neighbours_proposes_random_starts() -> None:
@@ -97,7 +90,7 @@ def test_waiting_on_the_last_neighbours_proposes_random_starts() -> None:
         _finish(tuner, pid, v)
     _finish(tuner, 8, extra)
     # local optimum: the next climb starts from the evaluated start
-    assert _diff(SPACE.encode(tuner.generate_parameters(9)), extra) == 1
+    assert differing(SPACE.encode(tuner.generate_parameters(9)), extra) == 1
 
 
 def test_failed_start_never_becomes_the_centre_and_minimize() -> None:
@@ -108,7 +101,7 @@ def test_failed_start_never_becomes_the_centre_and_minimize() -> None:
     tuner.receive_trial_result(1, SPACE.decode(starts[1]), 5.0)
     tuner.receive_trial_result(2, SPACE.decode(starts[2]), {"default": 1.0})
     v = SPACE.encode(tuner.generate_parameters(3))
-    assert _diff(v, starts[2]) == 1
+    assert differing(v, starts[2]) == 1
 
 
 def test_no_duplicates_with_workers_then_exhaustion() -> None:
@@ -137,14 +130,8 @@ def test_bad_arguments_are_rejected() -> None:
 
 def test_beats_random_search_on_a_structured_reward() -> None:
     """On the reference space with an additive reward, local search's best-of-60 is higher than random's."""
-    reward = synthetic_reward(bench_space(), seed=7)
-
-    def best(tuner: LocalSearchTuner | RandomTuner) -> float:
-        tuner.update_search_space(bench_space())
-        return max(t.value for t in drive(tuner, 60, reward=reward).trials if t.value is not None)
-
-    ls = statistics.fmean(best(LocalSearchTuner(seed=s)) for s in range(20))
-    rnd = statistics.fmean(best(RandomTuner(seed=s)) for s in range(20))
+    ls = mean_best_of_60(lambda seed: LocalSearchTuner(seed=seed))
+    rnd = random_mean_best_of_60()
     assert ls > rnd
 
 

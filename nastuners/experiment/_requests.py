@@ -1,0 +1,108 @@
+"""The dispatcher's answers to trial requests on the channel: ``fetch`` (multi-phase included) and ``report``.
+
+A mixin of :class:`nastuners.experiment.dispatcher.Dispatcher`, kept apart so the loop and the protocol can be
+read one at a time. Like the rest of the dispatcher it runs only on the event-loop thread.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nastuners.exceptions import NoMoreTrialError, NoSuggestionYet
+from nastuners.experiment.channel import Connection
+from nastuners.experiment.config import ExperimentConfig
+from nastuners.experiment.progress import Reporter
+from nastuners.experiment.store import Store
+from nastuners.experiment.trials import RunningTrial
+from nastuners.tuner import extract_value
+
+
+class ChannelRequests:
+    """``_on_message`` is the channel handler; a fetch the tuner cannot answer yet waits (deferred)."""
+
+    trials: dict[str, RunningTrial]
+    config: ExperimentConfig
+    store: Store
+    reporter: Reporter
+    stop: str | None
+    not_now: bool
+    deferred: list[Connection]
+    last_final_metric: int
+
+    if TYPE_CHECKING:  # provided by the Dispatcher
+        def _generate(self, **kwargs: Any) -> tuple[int, dict[str, Any]]: ...
+        def _tell(self, verb: str, *args: Any, **kwargs: Any) -> None: ...
+        def _snapshot(self) -> None: ...
+
+    # -- channel requests ----------------------------------------------------------------------------------
+    def _on_message(self, conn: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
+        trial = self.trials.get(conn.trial_id or "")
+        if trial is None:
+            return {"ok": False, "error": f"trial {conn.trial_id} is no longer running"}
+        op = message.get("op")
+        if op == "fetch":
+            return self._fetch(conn, trial)
+        if op == "report":
+            return self._report(trial, message)
+        return {"ok": False, "error": f"unknown request {op!r}; expected 'fetch' or 'report'"}
+
+    def _fetch(self, conn: Connection, trial: RunningTrial) -> dict[str, Any] | None:
+        if trial.fetched == 0:
+            trial.fetched = 1
+            trial.order.append(trial.first_pid)
+            return {"ok": True, "parameter_id": trial.first_pid, "parameters": trial.params[trial.first_pid]}
+        if not self.config.multi_phase:
+            return {"ok": False, "error": "this experiment is not multi-phase: a trial gets one parameter "
+                    "set "
+                    "(set multiPhase: true to fetch a new architecture per get_next_parameter())"}
+        if self.stop is not None:
+            return {"ok": False, "no_more": True, "error": "the experiment is stopping"}
+        try:
+            pid, params = self._generate(trial_job_id=trial.trial_id)
+        except NoSuggestionYet:
+            waiting = sum(1 for c in self.deferred if c.trial_id in self.trials)
+            if len(self.trials) - waiting > 1:  # another trial may still report and unblock the tuner
+                self.deferred.append(conn)
+                return None
+            return {"ok": False, "no_more": True, "error": "the tuner waits for results no trial can send"}
+        except NoMoreTrialError as exc:
+            return {"ok": False, "no_more": True, "error": str(exc) or "the tuner has no more architectures"}
+        self.store.add_parameter(pid, trial.trial_id, params)
+        trial.params[pid] = params
+        trial.order.append(pid)
+        trial.fetched += 1
+        return {"ok": True, "parameter_id": pid, "parameters": params}
+
+    def _retry_deferred(self) -> None:
+        pending, self.deferred = self.deferred, []
+        for conn in pending:
+            trial = self.trials.get(conn.trial_id or "")
+            if trial is not None and not conn.closed:
+                answer = self._fetch(conn, trial)
+                if answer is not None:
+                    conn.send(answer)
+
+    def _report(self, trial: RunningTrial, message: dict[str, Any]) -> dict[str, Any]:
+        kind, value = message.get("kind"), message.get("value")
+        if kind not in ("intermediate", "final"):
+            return {"ok": False, "error": f"report kind {kind!r}: expected 'intermediate' or 'final'"}
+        try:
+            extract_value(value)
+        except ValueError as exc:
+            return {"ok": False, "error": str(exc).replace("final result", f"{kind} result", 1)}
+        pid = message.get("parameter_id")
+        pid = trial.current_pid if pid is None else pid
+        if pid not in trial.params:
+            return {"ok": False, "error": f"parameter id {pid} was not given to trial {trial.trial_id}"}
+        if kind == "final" and pid in trial.finals:
+            return {"ok": False, "error": f"a final result for parameter {pid} was already reported"}
+        metric_id = self.store.add_metric(trial.trial_id, pid, kind, value)
+        if kind == "final":
+            trial.finals.add(pid)
+            self._tell("receive_trial_result", pid, trial.params[pid], value, trial_job_id=trial.trial_id)
+            self.last_final_metric = metric_id
+            self._snapshot()
+            self.not_now = False
+            self._retry_deferred()
+        self.reporter.event(kind, trial_id=trial.trial_id, parameter_id=pid, value=value)
+        return {"ok": True}
