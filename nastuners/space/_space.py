@@ -110,7 +110,7 @@ class SearchSpace:
             msg = (f"vector has {len(vector)} entries, the space has {len(self._sizes)} decisions; "
                    "encode a choice document with space.encode(doc)")
             raise ValueError(msg)
-        for v, n in zip(vector, self._sizes):  # noqa: B905 (lengths checked above); fast path: plain ints
+        for v, n in zip(vector, self._sizes):  # lengths checked above; fast path: plain ints
             if v.__class__ is not int or not 0 <= v < n:
                 break
         else:
