@@ -1,4 +1,4 @@
-"""The PPO tuner: a torch LSTM policy over the masked architecture decision process (see ``docs/ppo.md``).
+"""The PPO tuner: a torch policy (mlp or NNI's LSTM) over the masked architecture decision process.
 
 Importing this package imports torch.
 """

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import math
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,8 @@ import torch
 
 from ...exceptions import NoMoreTrialError
 from ...space import SearchSpace
-from .algorithm import Adam, PPOConfig, ppo_update
+from .algorithm import PPOConfig, ppo_update
+from .optim import Adam, FlatParameters
 from .policy import Policy
 from .process import DecisionProcess
 
@@ -66,11 +67,14 @@ class PPOAgent:
         self.py_rng = random.Random(seed)
         self.policy: Policy | None = None
         self.optimizer: Adam | None = None
+        self.flat: FlatParameters | None = None
         if len(self.process):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 self.policy = Policy(self.process.sizes, embedding=embedding, hidden=hidden, core=core)
-            self.optimizer = Adam(list(self.policy.parameters()), lr=lr)
+            # one flat tensor: Adam steps and gradient clipping are a few operations, not a few per parameter
+            self.flat = FlatParameters(self.policy.parameters())
+            self.optimizer = Adam([self.flat.tensor], lr=lr)
         self.cache: dict[Vector, float] = {}         # evaluated architecture -> score (to maximise)
         self.failed: set[Vector] = set()             # architectures whose trial ended without a result
         self.batch: _Batch | None = None
@@ -78,7 +82,12 @@ class PPOAgent:
         self.pool_size = pool_factor * trials_per_update
         self.injected = 0                            # architectures added by _unseen, for diagnostics
         self.updates = 0
-        self.last_stats: dict[str, float] = {}
+        self._stats: Callable[[], dict[str, float]] | None = None
+
+    @property
+    def last_stats(self) -> dict[str, float]:
+        """The last update's diagnostics (policy, value loss, entropy, clip fraction); ``{}`` before one."""
+        return self._stats() if self._stats is not None else {}
 
     # -- issuing -----------------------------------------------------------------------------------------
     def propose(self) -> Vector | None:
@@ -216,9 +225,10 @@ class PPOAgent:
         scores = np.fromiter(self.cache.values(), dtype=np.float64) if self.cache else raw
         mean, std = scores.mean(), scores.std()
         final = (raw - mean) / (std if std > 1e-12 and math.isfinite(std) else 1.0)
-        actions, masks = torch.from_numpy(batch.actions), torch.from_numpy(batch.masks)
-        self.last_stats = ppo_update(self.policy, self.optimizer, self.config, actions, masks, final,
-                                     gamma=self.gamma, lam=self.lam, rng=self.np_rng)
+        if self.flat is not None:
+            self.flat.zero_grad()
+        self._stats = ppo_update(self.policy, self.optimizer, self.config, batch.actions, batch.masks, final,
+                                 gamma=self.gamma, lam=self.lam, rng=self.np_rng)
         self.updates += 1
 
     # -- state -------------------------------------------------------------------------------------------

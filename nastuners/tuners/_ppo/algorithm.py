@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-if TYPE_CHECKING:
-    from .policy import Policy
+from .optim import Adam, clip_grad_norm
 
-__all__ = ["Adam", "PPOConfig", "clip_grad_norm", "ppo_loss", "ppo_update"]
+if TYPE_CHECKING:
+    from .policy import Outputs, Policy
+
+__all__ = ["Adam", "LossTerms", "PPOConfig", "clip_grad_norm", "ppo_loss", "ppo_update"]
 
 
 @dataclass
@@ -24,64 +27,6 @@ class PPOConfig:
     vf_coef: float = 0.5
     max_grad_norm: float = 0.5
     cliprange: float = 0.2
-
-
-class Adam:
-    """Adam (Kingma & Ba 2015) over a list of tensors.
-
-    Our own few lines rather than ``torch.optim.Adam``: building that optimizer imports ``torch._dynamo`` (and
-    sympy), which costs about a second and 70 MB of memory, more than the whole rest of the tuner.
-    """
-
-    def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8) -> None:
-        self.params = list(params)
-        self.lr, self.betas, self.eps = lr, betas, eps
-        self.steps = 0
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        """One update from the parameters' ``.grad`` (a missing gradient counts as zero)."""
-        self.steps += 1
-        b1, b2 = self.betas
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
-        torch._foreach_lerp_(self.m, grads, 1.0 - b1)
-        torch._foreach_mul_(self.v, b2)
-        torch._foreach_addcmul_(self.v, grads, grads, value=1.0 - b2)
-        denom = torch._foreach_sqrt(self.v)
-        torch._foreach_div_(denom, (1.0 - b2 ** self.steps) ** 0.5)
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(self.params, self.m, denom, value=-self.lr / (1.0 - b1 ** self.steps))
-
-    def state_dict(self) -> dict[str, object]:
-        return {"steps": self.steps, "m": [t.clone() for t in self.m], "v": [t.clone() for t in self.v]}
-
-    def load_state_dict(self, state: dict[str, object]) -> None:
-        m, v = state["m"], state["v"]
-        assert isinstance(m, list) and isinstance(v, list)
-        if len(m) != len(self.params) or any(a.shape != p.shape for a, p in zip(m, self.params, strict=True)):
-            raise ValueError("optimizer state does not match the network (built with other arguments?)")
-        self.steps = int(state["steps"])  # type: ignore[call-overload]
-        self.m = [t.clone() for t in m]
-        self.v = [t.clone() for t in v]
-
-
-def clip_grad_norm(params: list[torch.Tensor], max_norm: float) -> float:
-    """Scale the gradients so their global L2 norm is at most ``max_norm``; returns the norm before."""
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return 0.0
-    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-    scale = max_norm / (float(total) + 1e-6)
-    if scale < 1.0:
-        torch._foreach_mul_(grads, scale)
-    return float(total)
 
 
 def ppo_loss(new_logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.Tensor,
@@ -116,47 +61,170 @@ def ppo_loss(new_logp: torch.Tensor, old_logp: torch.Tensor, advantages: torch.T
     return loss, stats
 
 
-def ppo_update(policy: Policy, optimizer: Adam, config: PPOConfig, actions: torch.Tensor, masks: torch.Tensor,
+@dataclass
+class LossTerms:
+    """The constant factors of :func:`ppo_loss` for one minibatch, folded so the loss takes few operations.
+
+    ``neg_adv = -A w / W`` and ``value_w = vf_coef w / (2 W)`` with ``w`` the step weights and ``W`` their
+    sum (at least 1): ``ppo_loss = sum(max(neg_adv r, neg_adv clip(r))) + sum(value_w (V - R)^2)
+    - ent_coef sum(w H) / W`` (``w >= 0``, so the weight moves inside the max).
+    """
+
+    neg_adv: torch.Tensor
+    value_w: torch.Tensor
+    entropy_w: torch.Tensor | None
+    old_logp: torch.Tensor
+    returns: torch.Tensor
+
+    @classmethod
+    def build(cls, advantages: np.ndarray, weight: np.ndarray, old_logp: torch.Tensor, returns: np.ndarray,
+              *, vf_coef: float, ent_coef: float) -> LossTerms:
+        scale = weight / max(float(weight.sum()), 1.0)
+        entropy_w = torch.from_numpy((ent_coef * scale).astype(np.float32)) if ent_coef else None
+        return cls(torch.from_numpy((-advantages * scale).astype(np.float32)),
+                   torch.from_numpy((0.5 * vf_coef * scale).astype(np.float32)), entropy_w, old_logp,
+                   torch.from_numpy(returns.astype(np.float32)))
+
+    def loss(self, logp: torch.Tensor, values: torch.Tensor, logp_all: torch.Tensor,
+             cliprange: float) -> torch.Tensor:
+        """:func:`ppo_loss`'s value (and gradient) in about a dozen tensor operations."""
+        ratio = (logp - self.old_logp).exp()
+        clipped = ratio.clamp(1.0 - cliprange, 1.0 + cliprange)
+        loss = torch.maximum(self.neg_adv * ratio, self.neg_adv * clipped).sum()
+        loss = loss + ((values - self.returns).square() * self.value_w).sum()
+        if self.entropy_w is not None:
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+            loss = loss - (entropy * self.entropy_w).sum()
+        return loss
+
+    @torch.no_grad()
+    def gradients(self, out: Outputs, actions: torch.Tensor, cliprange: float
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The gradient of :meth:`loss` with respect to the logits ``[T, B, W]`` and the values ``[T, B]``.
+
+        By hand, for :meth:`Policy.backward_prepared`: ``d/d logp`` of the clipped term is ``neg_adv * r``
+        where the unclipped branch is taken or the ratio is inside the clip range, else 0 (autograd's
+        convention at ties and bounds); through ``log_softmax`` and ``gather`` that is ``g (onehot - p)``; the
+        entropy ``H = -sum p log p`` has ``dH/dz = -p (log p + H)``.
+        """
+        ratio = (out.logp - self.old_logp).exp_()
+        unclipped = self.neg_adv * ratio
+        clipped = self.neg_adv * ratio.clamp(1.0 - cliprange, 1.0 + cliprange)
+        take = (unclipped > clipped).logical_or_((ratio >= 1.0 - cliprange) & (ratio <= 1.0 + cliprange))
+        grad_logp = unclipped.mul_(take).unsqueeze(-1)
+        probs = out.logp_all.exp()
+        grad_logits = probs * grad_logp.neg()
+        grad_logits.scatter_add_(-1, actions, grad_logp)
+        if self.entropy_w is not None:
+            entropy = -(probs * out.logp_all).sum(-1, keepdim=True)
+            grad_logits.addcmul_(probs * self.entropy_w.unsqueeze(-1), out.logp_all + entropy)
+        grad_values = (out.values - self.returns).mul_(self.value_w).mul_(2.0)
+        return grad_logits, grad_values
+
+
+def _merge_duplicates(actions: np.ndarray, masks: np.ndarray, final_rewards: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Identical samples as one row each with their multiplicity: ``(actions, masks, rewards, counts)``.
+
+    Identical action sequences have identical masks, log-probabilities, values, rewards (the same cached
+    score) and so advantages; weighting one row by the count gives the same loss, gradient and advantage
+    statistics as the repeated rows, at a fraction of the cost once the policy repeats itself.
+    """
+    rows: dict[tuple[int, ...], int] = {}
+    first: list[int] = []
+    inverse: list[int] = []
+    for i, row in enumerate(actions.tolist()):
+        key = tuple(row)
+        index = rows.get(key)
+        if index is None:
+            index = rows[key] = len(first)
+            first.append(i)
+        inverse.append(index)
+    if len(first) == len(inverse):
+        return actions, masks, final_rewards, np.ones(len(inverse))
+    counts = np.bincount(inverse, minlength=len(first)).astype(np.float64)
+    rewards = np.bincount(inverse, weights=final_rewards, minlength=len(first)) / counts
+    return actions[first], masks[first], rewards, counts
+
+
+def ppo_update(policy: Policy, optimizer: Adam, config: PPOConfig, actions: np.ndarray, masks: np.ndarray,
                final_rewards: np.ndarray, *, gamma: float, lam: float,
-               rng: np.random.Generator) -> dict[str, float]:
+               rng: np.random.Generator) -> Callable[[], dict[str, float]]:
     """One PPO update on a batch of complete episodes whose only reward is ``final_rewards`` at the end.
 
-    The first pass over the batch gives the sampling policy's log-probabilities and values (no update has
-    happened since sampling), hence GAE advantages and returns; advantages are normalised over the weighted
-    steps. Then ``epochs_per_update`` passes of shuffled minibatches; when one minibatch is the whole batch
-    the first pass is reused for the first gradient step. Returns the last minibatch's statistics.
+    ``actions [B, T]`` and ``masks [B, T, W]`` are numpy arrays. The first pass over the batch gives the
+    sampling policy's log-probabilities and values (no update has happened since sampling), hence GAE
+    advantages and returns; advantages are normalised over the weighted steps. Then ``epochs_per_update``
+    passes of shuffled minibatches; when one minibatch is the whole batch, identical samples are merged into
+    one weighted row (the same loss and gradient) and the first pass is reused for the first gradient step.
+    Returns a function that computes the statistics of :func:`ppo_loss` (policy and value loss, entropy,
+    clip fraction) for the last minibatch before its step (on demand: they are diagnostics only).
     """
     from .buffer import gae, minibatches, terminal_rewards
 
     batch = actions.shape[0]
-    weight = (masks.sum(-1) > 1).float()
-    first = policy.evaluate(actions, masks)
-    old_logp, old_values = first[0].detach(), first[2].detach()
-    adv, ret = gae(terminal_rewards(final_rewards, actions.shape[1]), old_values.numpy(), gamma, lam)
-    advantages, returns = torch.from_numpy(adv).float(), torch.from_numpy(ret).float()
-    count = weight.sum()
-    if count > 1:
-        mean = (advantages * weight).sum() / count
-        std = (((advantages - mean) ** 2 * weight).sum() / (count - 1)).sqrt()
-        advantages = (advantages - mean) / (std + 1e-8)
     size = min(config.minibatch_size or batch, batch)
-    reuse: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = first if size == batch else None
-    stats: dict[str, float] = {}
-    for epoch in range(config.epochs_per_update):
-        parts = [np.arange(batch)] if size == batch else minibatches(batch, size, rng)
-        for n, index in enumerate(parts):
-            idx = torch.from_numpy(index)
+    counts = np.ones(batch)
+    whole = size == batch
+    if whole:
+        actions, masks, final_rewards, counts = _merge_duplicates(actions, masks, final_rewards)
+        batch = size = actions.shape[0]
+    # steps with a single allowed action carry no decision: weight 0; a merged row counts as many samples
+    weight = (masks.sum(-1) > 1).T * counts                            # [T, B], step-major as the policy
+    prepared = policy.prepare(actions, masks)
+    # the mlp core backpropagates by hand (Policy.backward_prepared: a fraction of autograd's cost); the lstm
+    # core through autograd. The first pass also serves the first gradient step when there is one minibatch
+    manual = policy.core == "mlp"
+    with torch.set_grad_enabled(whole and not manual):
+        first = policy.forward_prepared(prepared)
+    old_logp, old_values = first.logp.detach(), first.values.detach()
+    adv, ret = gae(terminal_rewards(final_rewards, actions.shape[1]), old_values.numpy().T, gamma, lam)
+    adv, ret = adv.T, ret.T
+    total = weight.sum()
+    if total > 1:
+        mean = (adv * weight).sum() / total
+        std = np.sqrt(((adv - mean) ** 2 * weight).sum() / (total - 1))
+        adv = (adv - mean) / (std + 1e-8)
+    terms = LossTerms.build(adv, weight, old_logp, ret, vf_coef=config.vf_coef, ent_coef=config.ent_coef)
+    reuse = first if whole else None
+    last: tuple[Outputs, np.ndarray | None] = (first, None)
+    for _ in range(config.epochs_per_update):
+        parts: list[np.ndarray | None] = [None] if whole else list(minibatches(batch, size, rng))
+        for index in parts:
+            part_terms, part = terms, prepared
+            if index is not None:
+                part = prepared.select(torch.from_numpy(index))
+                part_terms = LossTerms.build(adv[:, index], weight[:, index], old_logp[:, index],
+                                             ret[:, index], vf_coef=config.vf_coef, ent_coef=config.ent_coef)
             if reuse is not None:
-                (logp, entropy, values), reuse = reuse, None
+                out, reuse = reuse, None
             else:
-                logp, entropy, values = policy.evaluate(actions[idx], masks[idx])
-            last = epoch + 1 == config.epochs_per_update and n + 1 == len(parts)
-            loss, stats = ppo_loss(logp, old_logp[idx], advantages[idx], values, returns[idx], entropy,
-                                   weight[idx], cliprange=config.cliprange, vf_coef=config.vf_coef,
-                                   ent_coef=config.ent_coef, with_stats=last)
-            optimizer.zero_grad()
-            loss.backward()
+                with torch.set_grad_enabled(not manual):
+                    out = policy.forward_prepared(part)
+            last = (out, index) if manual else (out._replace(logp_all=out.logp_all.detach(),
+                                                             logp=out.logp.detach(),
+                                                             values=out.values.detach()), index)
+            if manual:
+                grad_logits, grad_values = part_terms.gradients(out, part.actions, config.cliprange)
+                policy.backward_prepared(part, out, grad_logits, grad_values)
+            else:
+                optimizer.zero_grad()
+                part_terms.loss(out.logp, out.values, out.logp_all, config.cliprange).backward()
             if config.max_grad_norm > 0:
                 clip_grad_norm(optimizer.params, config.max_grad_norm)
             optimizer.step()
+
+    def stats() -> dict[str, float]:
+        (logp_all, logp, values, _, _), index = last
+        sel = slice(None) if index is None else torch.from_numpy(index)
+
+        def part(array: np.ndarray) -> torch.Tensor:
+            return torch.from_numpy(array.astype(np.float32))[:, sel]
+
+        with torch.no_grad():
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+            _, out = ppo_loss(logp, old_logp[:, sel], part(adv), values, part(ret), entropy, part(weight),
+                              cliprange=config.cliprange, vf_coef=config.vf_coef, ent_coef=config.ent_coef)
+        return out
+
     return stats

@@ -91,13 +91,14 @@ class DecisionProcess:
         """Allowed actions at step ``t`` for a batch of action prefixes.
 
         ``prefix`` is an int array ``[B, >= t]`` (columns ``0..t-1`` are the actions taken). Returns a bool
-        array ``[B, width]``; columns at or beyond the step's size are always ``False``.
+        array ``[B, width]`` (possibly a read-only view: copy it before writing); columns at or beyond the
+        step's size are always ``False``.
         """
         step = self.steps[t]
         batch = prefix.shape[0]
         a = self._arange[None, :]
-        if step.kind != "slot":
-            return np.tile(self._static[t], (batch, 1))
+        if step.kind != "slot":   # the same for every prefix: a read-only view, no copy
+            return np.broadcast_to(self._static[t], (batch, self.width))
         n, j = step.size, step.slot
         if step.count_step >= 0:
             count = prefix[:, step.count_step].astype(np.int64)[:, None]

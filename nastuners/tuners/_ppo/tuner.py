@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import math
 from collections.abc import Mapping
@@ -18,6 +19,24 @@ if TYPE_CHECKING:
 __all__ = ["PPOTuner"]
 
 Vector = tuple[int, ...]
+
+
+_FROZEN = False
+
+
+def _freeze_import_garbage() -> None:
+    """Once per process: move every object alive now (torch's ~170,000 included) out of the cyclic GC's reach.
+
+    Importing torch leaves the collector a debt: its next full collection traverses all of torch's objects
+    (about 0.1 s), whoever happens to allocate at that moment, and so does every later full collection.
+    ``gc.freeze()`` puts the objects alive now in the permanent generation: they are still freed by reference
+    counting, only never traversed again (a reference cycle among them that later becomes garbage is not
+    reclaimed). Process-wide, like ``torch.set_num_threads``; documented in ``docs/ppo.md``.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -76,6 +95,7 @@ class PPOTuner(Tuner):
         except ImportError:
             raise ImportError("the ppo tuner needs torch: pip install 'nastune[torch]'") from None
         torch.set_num_threads(1)
+        _freeze_import_garbage()
         from .algorithm import PPOConfig
 
         self.trials_per_update = _positive_int("trials_per_update", trials_per_update)
