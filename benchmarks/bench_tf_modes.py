@@ -14,7 +14,10 @@ keeps load changes from favouring one variant). The first repeat warms up and is
   (oneshot_mode with dropout switched off: every op, summed);
 * oneshot: one weight step with path dropout, vs the same full supergraph.
 
-Usage: python benchmarks/bench_tf_modes.py [--steps 100] [--repeats 7] [--batch-size 64]
+Every variant's session gets the same thread pools (``--intra-threads`` / ``--inter-threads``, default 2 each:
+the machine's cores; 0 leaves TensorFlow's default).
+
+Usage: python benchmarks/bench_tf_modes.py [--steps 100] [--repeats 7] [--batch-size 64] [--seed 0]
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mnist_nas"
 CLI = "from nastuners.cli.main import main; raise SystemExit(main())"
 MODES = ("classic_mode", "enas_mode", "oneshot_mode", "darts_mode")
+UPDATE_PART = "  of which training_update (fetch + load)"
 
 
 class FixedArchitectureTuner:
@@ -69,7 +73,8 @@ def _load_module(path: Path, name: str) -> Any:
     return module
 
 
-def trial(work: Path, steps: int, repeats: int, batch_size: int) -> dict[str, list[float]]:
+def trial(work: Path, steps: int, repeats: int, batch_size: int,
+          threads: tuple[int, int], no_spin: bool) -> dict[str, list[float]]:
     """The measurements (run inside the experiment's trial: ``$NASTUNE_CHANNEL`` is set)."""
     sys.path.insert(0, str(EXAMPLE))
     import numpy as np
@@ -87,18 +92,26 @@ def trial(work: Path, steps: int, repeats: int, batch_size: int) -> dict[str, li
     batches = [rng.choice(len(x_train), batch_size) for _ in range(steps)]
     modules = {mode: _load_module(work / mode / "mnist_nas.py", f"mnist_nas_{mode}") for mode in MODES}
 
+    update_time = [0.0]  # seconds spent in enas' per-step training_update during the current pass
+
     def session(mode: str) -> tuple[Any, Any]:
         graph = tf.Graph()
         with graph.as_default():
             x, labels, loss, _ = modules[mode].build(x_train.shape[1:])
             train = tf.train.AdamOptimizer(0.01).minimize(loss)
-            sess = tf.Session(graph=graph)
+            # the same thread pools for every variant (0 = TensorFlow's default, the number of cores)
+            config = tf.ConfigProto(intra_op_parallelism_threads=threads[0],
+                                    inter_op_parallelism_threads=threads[1])
+            config.experimental.disable_thread_spinning = no_spin
+            sess = tf.Session(graph=graph, config=config)
             sess.run(tf.global_variables_initializer())
 
         def step(b: Any, update: bool = False, arch_step: bool = False) -> None:
             feed = {x: x_train[b], labels: y_train[b]}
             if update:
+                start = time.perf_counter()
                 nni.training_update(mode, tf=tf, session=sess)
+                update_time[0] += time.perf_counter() - start
             if arch_step:
                 nni.training_update(mode, tf=tf, session=sess, loss=loss, feed_dict=feed)
             sess.run(train, feed)
@@ -129,11 +142,14 @@ def trial(work: Path, steps: int, repeats: int, batch_size: int) -> dict[str, li
     times: dict[str, list[float]] = {name: [] for name in variants}
     for repeat in range(repeats + 1):
         for name, step in variants.items():
+            update_time[0] = 0.0
             start = time.perf_counter()
             for b in batches:
                 step(b)
             if repeat:  # the first pass warms up
                 times[name].append((time.perf_counter() - start) / steps * 1000)
+                if update_time[0]:
+                    times.setdefault(UPDATE_PART, []).append(update_time[0] / steps * 1000)
     return times
 
 
@@ -144,7 +160,9 @@ def run_experiment(work: Path, args: argparse.Namespace) -> dict[str, list[float
     space = load_space(work / "space.json")
     (work / "arch.json").write_text(json.dumps(space.decode(space.sample(random.Random(args.seed)))))
     command = (f"{sys.executable} {Path(__file__).resolve()} --trial {work} --steps {args.steps} "
-               f"--repeats {args.repeats} --batch-size {args.batch_size}")
+               f"--repeats {args.repeats} --batch-size {args.batch_size} "
+               f"--intra-threads {args.intra_threads} --inter-threads {args.inter_threads}"
+               f"{' --no-thread-spinning' if args.no_thread_spinning else ''}")
     config = {
         "experimentName": "bench_tf_modes", "trialConcurrency": 1, "maxTrialNum": 1,
         "maxExecDuration": "60m", "trainingServicePlatform": "local", "multiPhase": True,
@@ -174,18 +192,28 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampled architecture")
+    parser.add_argument("--intra-threads", type=int, default=2, help="intra-op threads (0: TF's)")
+    parser.add_argument("--inter-threads", type=int, default=2, help="inter-op threads (0: TF's)")
+    parser.add_argument("--no-thread-spinning", action="store_true",
+                        help="ConfigProto.experimental.disable_thread_spinning, every variant")
     parser.add_argument("--trial", type=Path, help=argparse.SUPPRESS)  # inside the experiment
     args = parser.parse_args()
     if args.trial:
-        times = trial(args.trial, args.steps, args.repeats, args.batch_size)
+        times = trial(args.trial, args.steps, args.repeats, args.batch_size,
+                      (args.intra_threads, args.inter_threads), args.no_thread_spinning)
         (args.trial / "results.json").write_text(json.dumps(times))
         return
     work = Path(tempfile.mkdtemp(prefix="bench_tf_"))
+    load_before = " ".join(f"{v:.2f}" for v in os.getloadavg())
     compile_modes(work)
     times = run_experiment(work, args)
     med = {name: statistics.median(values) for name, values in times.items()}
     print(f"architecture: {(work / 'arch.json').read_text()}")
-    print(f"steps={args.steps} repeats={args.repeats} batch={args.batch_size}; median ms/step (nastune run)")
+    print(f"steps={args.steps} repeats={args.repeats} batch={args.batch_size} "
+          f"threads intra={args.intra_threads} inter={args.inter_threads} no_spin={args.no_thread_spinning}; "
+          f"median ms/step (nastune run); "
+          f"load average before/after: "
+          f"{load_before} / {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for name, value in med.items():
         print(f"  {name:48s} {value:8.3f}   (runs: {', '.join(f'{t:.2f}' for t in times[name])})")
     classic, full = med["classic (chosen arch)"], med["full supergraph"]

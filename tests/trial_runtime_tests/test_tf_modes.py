@@ -102,6 +102,18 @@ def test_enas_candidate_variables_are_shared_and_trained_when_chosen(tf1: dict) 
     assert result["out_s"] == 2.0
 
 
+
+def test_enas_tf1_runs_only_the_chosen_branch_and_keeps_input_gradients(tf1: dict) -> None:
+    """TF1 in-graph selection: unchosen candidates never run or train; d loss / d input is still there.
+
+    Op 1 on 3x (x + a, a = 2x), weight 2: 3 SGD steps (lr 0.5, d loss/dw = 3) -> -2.5; op 2 on x, weight 3:
+    2 steps (d loss/dw = 1) -> 2.0; op 0 untouched. Each phase also evaluates the loss once (runs + 1).
+    """
+    result = _ok(tf1["enas_runs_only_the_chosen_branch"])
+    assert result["runs"] == [0.0, 4.0, 3.0]
+    assert result["weights"] == [1.0, -2.5, 2.0]
+    assert result["grad_x"] == [6.0, 3.0]  # 6 * d mean(3 w x) / dx = 3 w, then w
+
 def test_built_mode_names_the_mode_and_enas_loads_through_any_session(tf1: dict) -> None:
     """built_mode tells the modes apart (None without nastune layers); each session gets its own loader."""
     result = _ok(tf1["built_modes"])

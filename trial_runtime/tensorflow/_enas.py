@@ -1,12 +1,21 @@
 """enas_mode: every candidate is built once; non-trainable signal variables select the op and the inputs.
 
 Per layer, two signals live in the outermost context: ``op_index`` (int32, initially 0) and ``input_mask``
-(bool ``[n]``, initially all false). The output is ``tf.switch_case`` over correctly bound branches, so only
-the chosen op runs; the chosen inputs are the optional inputs stacked on a new axis 0 and masked
+(bool ``[n]``, initially all false). Only the chosen op runs: in a TF1 graph the candidates are branches of
+in-graph (``Switch``/``Merge``) conditionals on ``op_index``; in eager and ``tf.function`` code they are
+``tf.switch_case`` branches. The chosen inputs are the optional inputs stacked on a new axis 0 and masked
 (``tf.boolean_mask``), so their count is dynamic and repeats collapse; a layer without optional inputs gets
 ``[]`` as in classic_mode. ``training_update`` fetches the next architecture and assigns the signals: in TF1
-through prebuilt placeholder assigns, all layers in one call of a per-session callable (no graph growth),
-eagerly with ``Variable.assign`` (no retracing of ``tf.function`` code, which reads the variables).
+through prebuilt placeholder assigns, all layers in one call of a per-session callable run in the caller's
+thread (no graph growth), eagerly with ``Variable.assign`` (no retracing of ``tf.function`` code, which reads
+the variables).
+
+Why not ``switch_case`` in TF1 graphs (measured on the mnist-nas example, docs/benchmarks/tf.md): its
+gradient is one functional ``Case`` that computes the gradient for *every* captured input (e.g. a
+``Conv2DBackpropInput`` into the image placeholder nobody asked for), passes forward intermediates out as
+optionals, and splits forward and backward ops into different functions, so oneDNN cannot pair e.g.
+``MaxPool`` with its ``MaxPoolGrad`` (the plain Eigen kernel is ~15x slower). In-graph conditionals let
+``tf.gradients`` build only the gradients the loss needs, next to their forward ops.
 """
 
 from __future__ import annotations
@@ -80,12 +89,47 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
     branches = [functools.partial(branch, name, funcs[name], dict(funcs_args.get(name, {})))
                 for name in funcs]
     index = tf.convert_to_tensor(layer.extra["op_index"])
-    output = tf.switch_case(index, branches, name=var_name(mutable_id, layer_id, "select").replace("/", "_"))
+    name = var_name(mutable_id, layer_id, "select").replace("/", "_")
+    if key is not EAGER and not getattr(tf.compat.v1.get_default_graph(), "building_function", False):
+        output = _select_in_graph(tf, index, branches, name)
+    else:
+        output = tf.switch_case(index, branches, name=name)
     if len(traced) > 1:
         check_same_shapes(where, "enas_mode", "candidate ops' outputs", list(traced), list(traced.values()))
     elif key is EAGER and tf.executing_eagerly():
         _check_eager_shape(layer, output, where)
     return output
+
+
+def _select_in_graph(tf: Any, index: Any, branches: list[Any], name: str) -> Any:
+    """TF1 graph: ``branches[index]`` (the last one when out of range, as ``switch_case``).
+
+    A chain of ``n - 1`` TF1 conditionals (``index == 0``, else ``index == 1``, ...), built with control flow
+    v2 switched off for the duration of the build only (public ``tf.compat.v1`` switch, restored after; the
+    candidate ops' own conditionals and loops are built in TF1 style too). Each branch is built in the
+    caller's name scope, so candidate variables keep the names they have under ``switch_case``.
+    """
+    v1 = tf.compat.v1
+    graph = v1.get_default_graph()
+    outer = graph.get_name_scope()
+
+    def call(i: int) -> Any:  # in the caller's name scope, as in a switch_case branch (variable names)
+        with graph.name_scope(f"{outer}/" if outer else ""):
+            return branches[i]()
+
+    def chain(i: int) -> Any:
+        if i == len(branches) - 1:
+            return call(i)
+        return v1.cond(tf.equal(index, i), functools.partial(call, i), functools.partial(chain, i + 1))
+
+    was_v2 = v1.control_flow_v2_enabled()
+    v1.disable_control_flow_v2()
+    try:
+        with tf.name_scope(name):
+            return chain(0)
+    finally:
+        if was_v2:
+            v1.enable_control_flow_v2()
 
 
 def _check_eager_shape(layer: Layer, output: Any, where: str) -> None:
@@ -151,6 +195,7 @@ def _loader(session: Any, layers: list[Layer]) -> Any:
         options = config_pb2.CallableOptions()
         options.feed.extend(feed.name for feed in feeds)
         options.target.extend(op.name for op in assigns)
+        options.run_options.inter_op_thread_pool = -1  # tiny assigns: run in this thread
         run = make(options)
     with contextlib.suppress(TypeError):
         _loaders[session] = (ids, run)

@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow
 import tensorflow.compat.v1 as tf
 from _harness import current_pid, main, nni, use_parameters
-from toy_ops import BLOCK, LAYER, R3_CONVERTED, R3_NATIVE, funcs, native
+from toy_ops import BLOCK, CHOICES, LAYER, R3_CONVERTED, R3_NATIVE, funcs, native
 
 from trial_runtime import tensorflow as tf_modes
 
@@ -121,6 +121,38 @@ def enas_variables() -> dict[str, Any]:
     return {"trainable": names, "w_trained": float(abs(v_after_d[0]).sum()),
             "v_untouched": [float(t) for t in v_after_d[1]], "out_s": out_s}
 
+
+
+def enas_runs_only_the_chosen_branch() -> dict[str, Any]:
+    """Per candidate: a run counter and a weight; SGD steps under op 1 then op 2; d loss / d placeholder."""
+    use_parameters([native(1, ["a"]), native(2, [])])
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [2, 3])
+
+        def op(inputs: list[Any], i: int = 0) -> Any:
+            runs = tf.Variable(lambda: tf.constant(0.0), trainable=False, name=f"runs{i}")
+            w = tf.Variable(lambda: tf.constant(float(i + 1)), name=f"w{i}")
+            with tf.control_dependencies([runs.assign_add(1.0)]):
+                return (tf.add_n(inputs[0]) + tf.reduce_sum(inputs[1], axis=0)) * w
+
+        f = {name: op for name in CHOICES}
+        y = nni.mutable_layer(BLOCK, LAYER, f, {name: {"i": i} for i, name in enumerate(CHOICES)}, [x],
+                              {"a": 2.0 * x, "b": 3.0 * x}, [0, 1], "enas_mode", tensorflow)
+        loss = tf.reduce_mean(y)
+        grad_x = tf.gradients(loss, x)[0]
+        train = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+        feed = {x: np.ones([2, 3], np.float32)}
+        runs, weights = ([tf.global_variables(f"{what}{i}:")[0] for i in range(3)] for what in ("runs", "w"))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            grads = []
+            for steps in (3, 2):
+                nni.training_update("enas_mode", tf=tf, session=sess)
+                grads.append(float(sess.run([grad_x, loss], feed)[0][0, 0] * 6))  # the forward runs once
+                for _ in range(steps):
+                    sess.run(train, feed)
+            values = sess.run({"runs": runs, "weights": weights})
+    return {**{k: np.array(v).tolist() for k, v in values.items()}, "grad_x": grads}
 
 def darts() -> dict[str, Any]:
     use_parameters(None)
