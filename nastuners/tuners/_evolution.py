@@ -12,10 +12,9 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from ..exceptions import ChoiceError, NoMoreTrialError
 from ..space import SearchSpace, Vector
-from ..tuner import OptimizeMode, Tuner
-from ._history import Moves, decode_records, sample_unseen
+from ..tuner import OptimizeMode
+from ._history import HistoryTuner, sample_unseen
 
 __all__ = ["EvolutionTuner"]
 
@@ -24,7 +23,7 @@ __all__ = ["EvolutionTuner"]
 _MUTATION_TRIES = 8
 
 
-class EvolutionTuner(Tuner):
+class EvolutionTuner(HistoryTuner):
     """Aging evolution: tournament selection, one-decision mutation, the oldest member removed.
 
     - **Asynchronous.** The population holds evaluated architectures only; suggestions are made from it while
@@ -57,74 +56,42 @@ class EvolutionTuner(Tuner):
                 raise ValueError(msg)
         self.population_size = population_size
         self.sample_size = sample_size
-        self._moves: Moves | None = None
         self._reset()
 
     def _reset(self) -> None:
-        self._seen: set[Vector] = set()
-        self._issued: dict[int, Vector] = {}
+        super()._reset()
         self._population: deque[tuple[Vector, float]] = deque()
         self._exhausted: set[Vector] = set()  # architectures whose every neighbour is seen
         self._started = 0  # random-start suggestions made (imported records count too)
 
-    # -- NNI verbs -------------------------------------------------------------------------------------
-    def update_search_space(self, search_space: Mapping[str, Any] | SearchSpace) -> None:
-        """Receive the space; the history is kept when the space is unchanged, cleared otherwise."""
-        old = self.space
-        super().update_search_space(search_space)
-        assert self.space is not None
-        if old is None or old != self.space:
-            self._reset()
-            self._moves = Moves(self.space)
-
+    # -- NNI verbs (update_search_space, trial_end and import_data: HistoryTuner) -------------------------
     def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
         """A mutation of a tournament winner (a random architecture while the population fills up)."""
-        space = self._require_space()
-        if len(self._seen) >= space.cardinality:
-            msg = f"all {space.cardinality} architectures of the search space have been proposed"
-            raise NoMoreTrialError(msg)
+        space = self._space_left()
         if self._started < self.population_size or not self._population:
             self._started += 1
             vector = sample_unseen(space, self.rng, self._seen)
         else:
             vector = self._child(space)
-        self._seen.add(vector)
-        self._issued[parameter_id] = vector
-        return space.decode(vector)
+        return self._issue(space, parameter_id, vector)
 
     def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any,
                              **kwargs: Any) -> None:
         """Add the evaluated architecture to the population; the oldest member leaves when it is full."""
         fitness = self.score(value)
-        vector = self._issued.pop(parameter_id, None)
-        space = self._require_space()
-        if vector is None:  # not issued by this tuner (e.g. resumed elsewhere): trust the document
-            try:
-                vector = space.encode(parameters)
-            except ChoiceError:  # e.g. a result for the space before an update: nothing to learn from
-                return
-            self._seen.add(vector)
+        vector = self._result_vector(parameter_id, parameters)
+        if vector is not None:
+            self._join(vector, fitness)
+
+    def _imported(self, vector: Vector, fitness: float) -> None:
+        """Warm start: an imported architecture with a usable value joins the population (a random start)."""
+        self._started += 1
         self._join(vector, fitness)
-
-    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
-        """Forget ``parameter_id``; a failed architecture stays seen and outside the population."""
-        self._issued.pop(parameter_id, None)
-
-    def import_data(self, data: list[dict[str, Any]]) -> None:
-        """Warm start: imported architectures are seen, and those with a usable value join the population."""
-        space = self._require_space()
-        for vector, fitness in decode_records(space, data, self.score):
-            self._seen.add(vector)
-            if fitness is not None:
-                self._started += 1
-                self._join(vector, fitness)
 
     # -- state -----------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Base state plus seen architectures, issued ids, the population (oldest first), the start count."""
+        """History state plus the population (oldest first), the start count, the exhausted members."""
         state = super().state_dict()
-        state["seen"] = sorted(list(v) for v in self._seen)
-        state["issued"] = {str(k): list(v) for k, v in self._issued.items()}
         state["population"] = [[list(v), f] for v, f in self._population]
         state["started"] = self._started
         state["exhausted"] = sorted(list(v) for v in self._exhausted)
@@ -133,8 +100,6 @@ class EvolutionTuner(Tuner):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`state_dict` (after ``update_search_space`` with the same space)."""
         super().load_state_dict(state)
-        self._seen = {tuple(v) for v in state.get("seen", [])}
-        self._issued = {int(k): tuple(v) for k, v in state.get("issued", {}).items()}
         self._population = deque((tuple(v), float(f)) for v, f in state.get("population", []))
         self._started = int(state.get("started", 0))
         self._exhausted = {tuple(v) for v in state.get("exhausted", [])}

@@ -1,4 +1,5 @@
-"""Helpers shared by the model-free tuners: fast one-decision moves, unseen sampling, imported records.
+"""Helpers shared by the model-free tuners: the seen/issued bookkeeping, fast one-decision moves, unseen
+sampling, imported records.
 
 ``space.neighbours`` builds every neighbour of a vector; the tuners here mostly need *one* random neighbour
 per suggestion, so :class:`Moves` precomputes per decision what a single move can change and caches the
@@ -12,10 +13,11 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..exceptions import ChoiceError
+from ..exceptions import ChoiceError, NoMoreTrialError
 from ..space import SearchSpace, Vector
+from ..tuner import Tuner
 
-__all__ = ["Moves", "decode_records", "model_guided_sample", "rank_effects", "sample_unseen"]
+__all__ = ["HistoryTuner", "Moves", "decode_records", "model_guided_sample", "rank_effects", "sample_unseen"]
 
 # Rejection sampling is tried this many times before the unseen vectors are listed explicitly.
 _MAX_REJECTIONS = 32
@@ -149,3 +151,82 @@ def decode_records(space: SearchSpace, data: Iterable[Any], score: Any) -> list[
         out.append((vector, value))
     return out
 
+
+
+class HistoryTuner(Tuner):
+    """Base of the tuners that never propose an architecture twice (evolution, local search).
+
+    Keeps every architecture proposed, imported or reported (``_seen``) and the architecture of each issued id
+    until its result or end (``_issued``); rebuilds :class:`Moves` and clears the history (:meth:`_reset`)
+    when the space changes; saves both in ``state_dict``. Subclasses extend :meth:`_reset` and handle the
+    usable imported records in :meth:`_imported`.
+    """
+
+    _moves: Moves | None = None
+
+    def _reset(self) -> None:
+        self._seen: set[Vector] = set()
+        self._issued: dict[int, Vector] = {}
+
+    def update_search_space(self, search_space: Mapping[str, Any] | SearchSpace) -> None:
+        """Receive the space; the history is kept when the space is unchanged, cleared otherwise."""
+        old = self.space
+        super().update_search_space(search_space)
+        assert self.space is not None
+        if old is None or old != self.space:
+            self._reset()
+            self._moves = Moves(self.space)
+
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+        """Forget ``parameter_id``; a failed architecture stays seen."""
+        self._issued.pop(parameter_id, None)
+
+    def import_data(self, data: list[dict[str, Any]]) -> None:
+        """Warm start: imported architectures are seen; those with a usable value go to :meth:`_imported`."""
+        space = self._require_space()
+        for vector, fitness in decode_records(space, data, self.score):
+            self._seen.add(vector)
+            if fitness is not None:
+                self._imported(vector, fitness)
+
+    def _imported(self, vector: Vector, fitness: float) -> None:
+        """An imported architecture with a usable value (already seen); the default ignores it."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Base state plus the seen architectures and the issued ids."""
+        state = super().state_dict()
+        state["seen"] = sorted(list(v) for v in self._seen)
+        state["issued"] = {str(k): list(v) for k, v in self._issued.items()}
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict` (after ``update_search_space`` with the same space)."""
+        super().load_state_dict(state)
+        self._seen = {tuple(v) for v in state.get("seen", [])}
+        self._issued = {int(k): tuple(v) for k, v in state.get("issued", {}).items()}
+
+    def _space_left(self) -> SearchSpace:
+        """The space, or ``NoMoreTrialError`` once every architecture of it has been proposed."""
+        space = self._require_space()
+        if len(self._seen) >= space.cardinality:
+            msg = f"all {space.cardinality} architectures of the search space have been proposed"
+            raise NoMoreTrialError(msg)
+        return space
+
+    def _issue(self, space: SearchSpace, parameter_id: int, vector: Vector) -> dict[str, Any]:
+        """Mark ``vector`` seen and issued as ``parameter_id``; its choice document."""
+        self._seen.add(vector)
+        self._issued[parameter_id] = vector
+        return space.decode(vector)
+
+    def _result_vector(self, parameter_id: int, parameters: dict[str, Any]) -> Vector | None:
+        """The architecture a result is for: the one issued as ``parameter_id``, else (e.g. resumed
+        elsewhere) the encoded ``parameters``, now seen; ``None`` when they do not fit the space."""
+        vector = self._issued.pop(parameter_id, None)
+        if vector is None:  # not issued by this tuner: trust the document
+            try:
+                vector = self._require_space().encode(parameters)
+            except ChoiceError:  # e.g. a result for the space before an update: nothing to learn from
+                return None
+            self._seen.add(vector)
+        return vector

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..exceptions import ChoiceError, NoMoreTrialError
 from ..space import SearchSpace, Vector
-from ..tuner import OptimizeMode, Tuner
-from ._history import Moves, decode_records, model_guided_sample, rank_effects, sample_unseen
+from ..tuner import OptimizeMode
+from ._history import HistoryTuner, model_guided_sample, rank_effects, sample_unseen
 
 __all__ = ["LocalSearchTuner"]
 
@@ -28,7 +27,7 @@ _MODEL_MIN_RESULTS = 5
 _MODEL_REFIT_GROWTH = 1.25
 
 
-class LocalSearchTuner(Tuner):
+class LocalSearchTuner(HistoryTuner):
     """First-improvement local search with random restarts.
 
     - **Climb.** The *centre* is the best architecture of the current climb. Its unseen one-decision
@@ -67,12 +66,10 @@ class LocalSearchTuner(Tuner):
         self.initial_samples = initial_samples
         self.restart_samples = restart_samples
         self.start_candidates = start_candidates
-        self._moves: Moves | None = None
         self._reset()
 
     def _reset(self) -> None:
-        self._seen: set[Vector] = set()
-        self._issued: dict[int, Vector] = {}
+        super()._reset()
         self._climbing: set[int] = set()          # pending ids proposed as neighbours
         self._center: Vector | None = None
         self._center_score = 0.0
@@ -83,44 +80,26 @@ class LocalSearchTuner(Tuner):
         self._effect: dict[tuple[int, int], float] = {}  # the start model, fitted on self._results[:_fitted]
         self._fitted = 0
 
-    # -- NNI verbs -------------------------------------------------------------------------------------
-    def update_search_space(self, search_space: Mapping[str, Any] | SearchSpace) -> None:
-        """Receive the space; the history is kept when the space is unchanged, cleared otherwise."""
-        old = self.space
-        super().update_search_space(search_space)
-        assert self.space is not None
-        if old is None or old != self.space:
-            self._reset()
-            self._moves = Moves(self.space)
-
+    # -- NNI verbs (update_search_space and import_data: HistoryTuner) ---------------------------------
     def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
         """The next unseen neighbour of the centre, or a random start."""
-        space = self._require_space()
-        if len(self._seen) >= space.cardinality:
-            msg = f"all {space.cardinality} architectures of the search space have been proposed"
-            raise NoMoreTrialError(msg)
+        space = self._space_left()
         vector = self._next_neighbour() if self._center is not None or self._start_climb() else None
         if vector is not None:
             self._climbing.add(parameter_id)
         else:
             vector = self._new_start(space)
             self._pool[vector] = None
-        self._seen.add(vector)
-        self._issued[parameter_id] = vector
-        return space.decode(vector)
+        return self._issue(space, parameter_id, vector)
 
     def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any,
                              **kwargs: Any) -> None:
         """Record the result; a climb result (or a late one) that beats the centre moves the centre."""
         fitness = self.score(value)
         self._climbing.discard(parameter_id)
-        vector = self._issued.pop(parameter_id, None)
-        if vector is None:  # not issued by this tuner (e.g. resumed elsewhere): trust the document
-            try:
-                vector = self._require_space().encode(parameters)
-            except ChoiceError:  # e.g. a result for the space before an update: nothing to learn from
-                return
-            self._seen.add(vector)
+        vector = self._result_vector(parameter_id, parameters)
+        if vector is None:
+            return
         self._results.append((vector, fitness))
         if vector in self._pool:
             self._pool[vector] = fitness
@@ -130,24 +109,18 @@ class LocalSearchTuner(Tuner):
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
         """Forget the bookkeeping of ``parameter_id``; a failed architecture stays seen."""
         self._climbing.discard(parameter_id)
-        self._issued.pop(parameter_id, None)
+        super().trial_end(parameter_id, success, **kwargs)
 
-    def import_data(self, data: list[dict[str, Any]]) -> None:
-        """Warm start: imported architectures are seen; those with a usable value are candidate starts."""
-        space = self._require_space()
-        for vector, fitness in decode_records(space, data, self.score):
-            self._seen.add(vector)
-            if fitness is not None:
-                self._pool[vector] = fitness
-                self._results.append((vector, fitness))
+    def _imported(self, vector: Vector, fitness: float) -> None:
+        """Warm start: an imported architecture with a usable value is a candidate start."""
+        self._pool[vector] = fitness
+        self._results.append((vector, fitness))
 
     # -- state -----------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Base state plus seen architectures, issued ids, the centre, its queue and the start pool."""
+        """History state plus the climbing ids, the centre, its queue, the start pool and the results."""
         state = super().state_dict()
         state.update({
-            "seen": sorted(list(v) for v in self._seen),
-            "issued": {str(k): list(v) for k, v in self._issued.items()},
             "climbing": sorted(self._climbing),
             "center": None if self._center is None else [list(self._center), self._center_score],
             "queue": None if self._queue is None else [list(v) for v in self._queue],
@@ -161,8 +134,6 @@ class LocalSearchTuner(Tuner):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`state_dict` (after ``update_search_space`` with the same space)."""
         super().load_state_dict(state)
-        self._seen = {tuple(v) for v in state.get("seen", [])}
-        self._issued = {int(k): tuple(v) for k, v in state.get("issued", {}).items()}
         self._climbing = {int(k) for k in state.get("climbing", [])}
         center = state.get("center")
         self._center = None if center is None else tuple(center[0])
