@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,12 @@ def _duration(value: str | None, flag: str) -> float | None:
     return None if value is None else parse_duration(value, flag)
 
 
+def _headline(value: Any) -> Any:
+    """A final result as a table or summary shows it: a dict result by its ``default`` (the full value is
+    in ``trials --json`` and the exports)."""
+    return value.get("default", value) if isinstance(value, dict) else value
+
+
 def _finish(result: Any, args: argparse.Namespace) -> int:
     if not args.json:
         msg = f" ({result.message})" if result.message else ""
@@ -87,7 +94,7 @@ def _finish(result: Any, args: argparse.Namespace) -> int:
             from ..experiment.export import best_result
 
             best = best_result(result.exp_dir)
-            print(f"best: {best.value} (trial {best.trial_id}, parameter {best.parameter_id})")
+            print(f"best: {_headline(best.value)} (trial {best.trial_id}, parameter {best.parameter_id})")
             print(json.dumps(best.parameters, indent=2))
         except ConfigError:  # no final result at all: say where to look
             print(f"no trial reported a final result; each trial's output is in {result.exp_dir}/trials/"
@@ -106,6 +113,10 @@ def _run(args: argparse.Namespace) -> int:
                  "concurrency": args.concurrency, "max_duration": args.max_duration,
                  "experiment_dir": args.experiment_dir, "max_trial_duration": args.max_trial_duration,
                  "seed": args.seed}
+    # the config's notices (e.g. "multiPhase enabled" for enas_mode) are INFO: show them on stderr
+    config_log = logging.getLogger("nastuners.experiment.config")
+    if config_log.level == logging.NOTSET or config_log.level > logging.INFO:
+        config_log.setLevel(logging.INFO)
     config = load_config(args.config, overrides)
     mode = config.tuner.optimize_mode if config.tuner else "maximize"
     return _finish(start_experiment(config, _reporter(args, mode)), args)
@@ -205,7 +216,7 @@ def _trials(args: argparse.Namespace) -> int:
     print(f"{'seq':>4} {'trial':<6} {'pid':>5} {'status':<11} {'final':>12} {'inter':>5} {'secs':>7}"
           "  message")
     for r in rows:
-        final = "-" if r["final"] is None else json.dumps(r["final"])
+        final = "-" if r["final"] is None else json.dumps(_headline(r["final"]))
         secs = "-" if r["duration"] is None else f"{r['duration']:.2f}"
         print(f"{r['sequence_id']:>4} {r['trial_id']:<6} {r['parameter_id']:>5} {r['status']:<11} "
               f"{final:>12} "

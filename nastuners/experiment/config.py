@@ -173,7 +173,8 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, source: str | None = No
             c.problem("multiPhase", "enas_mode fetches one architecture per training_update and needs "
                       "multiPhase: true (remove the key or set it to true)")
         elif multi_phase is None:
-            log.info("nasMode enas_mode: multiPhase enabled")
+            log.info("nasMode enas_mode: multiPhase enabled (enas fetches one architecture per "
+                     "training_update; set multiPhase: true to silence this)")
             multi_phase = True
     tuner = _tuner(c, raw.get("tuner"), base_dir)
     if tuner is None and (trial is None or trial.nas_mode not in ("oneshot_mode", "darts_mode")):

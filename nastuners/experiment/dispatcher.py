@@ -107,6 +107,14 @@ class Dispatcher(ChannelRequests):
 
     def _fill(self) -> None:
         limit = self.config.max_trials
+        launched = self.counted
+        self._fill_slots(limit)
+        if self.counted != launched:
+            # the tuner's state now includes the parameters just issued: a resume after a crash ends them
+            # (trial_end) instead of rewinding the tuner, which would propose the same architectures again
+            self._snapshot()
+
+    def _fill_slots(self, limit: int | None) -> None:
         while (len(self.trials) < self.config.concurrency and not self.exhausted and not self.not_now
                and (limit is None or self.counted < limit) and self.stop is None):
             try:

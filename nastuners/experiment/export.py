@@ -74,6 +74,20 @@ def records_to_csv(records: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+_SUPERNET_MODES = ("oneshot_mode", "darts_mode")
+
+
+def _architecture(config: dict[str, Any], params: dict[str, Any], value: Any) -> dict[str, Any]:
+    """The architecture a result belongs to. oneshot/darts trials train a supernet: a parameter they fetched
+    (from a tuner NNI required there) was never used, so the architecture the trial reported with its final
+    result (``{"default": ..., "architecture": {...}}``, e.g. darts' argmax) counts, else none (``{}``)."""
+    nas_mode = (config.get("trial") or {}).get("nas_mode")
+    if nas_mode in _SUPERNET_MODES or not params:
+        reported = value.get("architecture") if isinstance(value, dict) else None
+        return reported if isinstance(reported, dict) else {}
+    return params
+
+
 def best_result(ref: str | Path) -> Best:
     """The best final result of an experiment; ``ConfigError`` when none was reported yet."""
     store = _open(ref)
@@ -87,7 +101,8 @@ def best_result(ref: str | Path) -> Best:
         best = min(finals, key=lambda m: ((m.score if minimize else -m.score), m.parameter_id))  # type: ignore[operator]
         params = {pid: p for pid, _, p in store.parameters()}
         assert best.score is not None
-        return Best(best.trial_id, best.parameter_id, best.value, best.score, params[best.parameter_id])
+        architecture = _architecture(config, params[best.parameter_id], best.value)
+        return Best(best.trial_id, best.parameter_id, best.value, best.score, architecture)
     finally:
         store.close()
 
@@ -109,8 +124,10 @@ def lookup_trial(exp_id_or_dir: str | Path, trial_id: str) -> tuple[Path, dict[s
             known = ", ".join(t.trial_id for t in store.trials()[:20]) or "none"
             msg = f"experiment {record['id']}: no trial {trial_id!r} (trials: {known})"
             raise ConfigError(msg)
-        fetched = store.parameters(trial_id)
-        return Path(record["code_dir"]), fetched[-1][2]
+        pid, _, params = store.parameters(trial_id)[-1]
+        finals = [m.value for m in store.metrics("final") if m.trial_id == trial_id and m.parameter_id == pid]
+        final = finals[0] if finals else None
+        return Path(record["code_dir"]), _architecture(record["config"], params, final)
     finally:
         store.close()
 
@@ -125,5 +142,11 @@ def export_code(ref: str | Path, out_dir: str | Path, trial_id: str | None = Non
         choice = best_result(ref).parameters
     else:
         code_dir, choice = lookup_trial(ref, trial_id)
+    if not choice:
+        msg = (f"trial {trial_id} has no architecture to generate code for: in oneshot_mode and darts_mode a "
+               "trial trains a supernet; report the derived architecture with the final result, e.g. "
+               "nni.report_final_result({'default': accuracy, 'architecture': "
+               "trial_runtime.tensorflow.darts_architecture(tf, sess)})")
+        raise ConfigError(msg)
     codegen(code_dir, choice, Path(out_dir))
     return Path(out_dir)

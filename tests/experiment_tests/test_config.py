@@ -194,3 +194,23 @@ def test_cli_annotated_space_with_unsupported_types_names_the_code_dir(home: Pat
     err = capsys.readouterr().err
     assert f"search space generated from the annotations in {code}: invalid search space" in err
     assert '$["trial/lr/uniform"]["_type"]: _type "uniform" is not supported' in err
+
+
+def test_cli_shows_the_enas_multiphase_notice_and_runs_multiphase(home: Path, tmp_path: Path) -> None:
+    """nasMode enas_mode without multiPhase: `nastune run` says on stderr that multiPhase was enabled (an
+    INFO, visible at the CLI's default log level) and the experiment is multi-phase."""
+    import json
+    import subprocess
+
+    from exp_helpers import spawn_cli
+
+    from nastuners.experiment.store import Store
+
+    config = toy_config(tmp_path, maxTrialNum=1, trial={"nasMode": "enas_mode"})
+    proc = spawn_cli("run", str(config), "--quiet", "--experiment-dir", str(tmp_path / "exp"),
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "INFO" in err and "multiPhase enabled" in err
+    stored = Store(tmp_path / "exp").experiment()["config"]
+    assert stored["multi_phase"] is True, json.dumps(stored)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from exp_helpers import dumps, export, run_cli, score, spawn_cli, toy_config
 
 from nastuners.experiment.store import Store
@@ -100,3 +101,26 @@ def test_sigint_stops_cleanly_and_resume_finishes(home: Path, tmp_path: Path) ->
     trials = Store(exp).trials()
     assert [t.status for t in trials] == ["CANCELED"] * 2 + ["SUCCEEDED"] * 4
     assert [t.parameter_id for t in trials] == list(range(6))
+
+
+def test_resume_after_sigkill_right_after_launch_proposes_no_architecture_twice(home: Path,
+                                                                                tmp_path: Path) -> None:
+    """The runner dies while its first trials run and before any result: the resumed tuner knows the
+    parameters it issued (snapshot after launching), ends them, and proposes only new architectures."""
+    config = toy_config(tmp_path, maxTrialNum=5, trial={"command": "sleep 2 && python3 trial.py"})
+    doc = yaml.safe_load(config.read_text())
+    doc["tuner"] = {"builtinTunerName": "random", "classArgs": {"seed": 3}}  # has a state_dict
+    config.write_text(yaml.safe_dump(doc))
+    runner = spawn_cli("run", str(config), "--quiet", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    exp = _wait_for(home, "SELECT COUNT(*) FROM trials WHERE status='RUNNING'", 2, runner)
+    time.sleep(0.5)  # the trials sleep 2 s: still running
+    runner.send_signal(signal.SIGKILL)
+    runner.wait(timeout=10)
+    assert run_cli("resume", exp.name, "--quiet") == 0
+    store = Store(exp)
+    trials = store.trials()
+    assert sum(t.status == "INTERRUPTED" for t in trials) == 2
+    assert sum(t.status == "SUCCEEDED" for t in trials) == 5
+    archs = [dumps(p) for _, _, p in store.parameters()]
+    assert len(archs) == 7 and len(set(archs)) == 7, archs
+    assert [pid for pid, _, _ in store.parameters()] == list(range(7))
