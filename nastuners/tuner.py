@@ -62,8 +62,25 @@ class Tuner(abc.ABC):
         tuner.load_state_dict(state)                  # on a fresh tuner after update_search_space (resume)
 
     Results may arrive in any order and several parameters may be pending at once. ``trial_end(pid, False)``
-    without a result is a failed trial. In multi-phase trials several ``generate_parameters`` calls share one
-    trial (kwarg ``trial_job_id``); results belong to the parameter fetched last.
+    without a result is a failed trial.
+
+    **``trial_end`` kwargs** (optional information a tuner may use; NNI's verbs take ``**kwargs``):
+    ``interrupted=True`` says the parameter was *not evaluated* for a reason unrelated to the architecture
+    (the runner died or the experiment stopped while its trial ran, or a multi-phase trial moved on to its
+    next parameter without a result for this one). A tuner should drop it from its pending set and may
+    propose it again; it must not count it as a failure. A tuner that ignores the kwarg handles it like any
+    result-less end; a ``trial_end`` without ``**kwargs`` (duck-typed tuners) is called without it.
+
+    **Multi-phase trials** (``multiPhase``, enas_mode): every ``get_next_parameter()`` of one trial is a
+    ``generate_parameters(pid, trial_job_id=...)`` call. Before it, the trial's previous parameter is
+    finished: ``receive_trial_result(prev, params, last_intermediate, trial_job_id=...)`` if intermediate
+    results were reported while it was current (ENAS: the child's metric on a minibatch), else
+    ``trial_end(prev, False, interrupted=True)``; so a tuner that waits for results never waits for a
+    superseded parameter. The trial's own final result belongs to the parameter fetched last. When the trial
+    ends, a last parameter left without a result gets ``trial_end(last, False)`` (``interrupted=True`` if the
+    trial succeeded or was stopped), then NNI's
+    ``trial_end(first_pid, success)`` follows as for any trial (for a first parameter already finished, a
+    tuner simply ignores it: ``pending`` no longer holds it).
 
     **What the base class does for subclasses**: ``self.space`` (a parsed :class:`SearchSpace`, set by
     ``update_search_space``), ``self.rng`` (a ``random.Random`` seeded with ``seed``), ``self.pending``
@@ -131,7 +148,11 @@ class Tuner(abc.ABC):
         """A final result for ``parameter_id`` (``value``: a number or a dict with a numeric ``default``)."""
 
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:  # noqa: B027 - optional hook
-        """The trial that started with ``parameter_id`` ended (``success=False``: failed, no result)."""
+        """The trial that started with ``parameter_id`` ended (``success=False``: failed, no result).
+
+        Also sent for a multi-phase parameter finished without a result. kwarg ``interrupted=True``: not
+        evaluated (see the class docstring); forget it, do not count it as a failure.
+        """
 
     def import_data(self, data: list[dict[str, Any]]) -> None:  # noqa: B027 - optional hook
         """Warm start from ``[{"parameter": ..., "value": ...}]`` records; the default ignores them."""

@@ -1,5 +1,12 @@
 """The dispatcher's answers to trial requests on the channel: ``fetch`` (multi-phase included) and ``report``.
 
+Multi-phase supersession: when a trial fetches its next parameter, the current one is *finished* first, so
+a tuner never waits for a parameter that can no longer get a result. If intermediate results were reported
+while it was current, the last one becomes its final result: committed to the store as a ``final`` metric,
+then ``receive_trial_result(pid, params, value, trial_job_id=...)`` (the ENAS controller's reward: the child's
+metric on a minibatch). Otherwise ``trial_end(pid, False, interrupted=True)``: not evaluated, not failed.
+Only then is the tuner asked for the next parameter, which is committed before it is answered.
+
 A mixin of :class:`nastuners.experiment.dispatcher.Dispatcher`, kept apart so the loop and the protocol can be
 read one at a time. Like the rest of the dispatcher it runs only on the event-loop thread.
 """
@@ -33,6 +40,7 @@ class ChannelRequests:
         def _generate(self, **kwargs: Any) -> tuple[int, dict[str, Any]]: ...
         def _tell(self, verb: str, *args: Any, **kwargs: Any) -> None: ...
         def _snapshot(self) -> None: ...
+        def _tell_end(self, pid: int, *, success: bool, interrupted: bool = False) -> None: ...
 
     # -- channel requests ----------------------------------------------------------------------------------
     def _on_message(self, conn: Connection, message: dict[str, Any]) -> dict[str, Any] | None:
@@ -57,6 +65,7 @@ class ChannelRequests:
                     "(set multiPhase: true to fetch a new architecture per get_next_parameter())"}
         if self.stop is not None:
             return {"ok": False, "no_more": True, "error": "the experiment is stopping"}
+        self._supersede(trial)  # idempotent: a deferred fetch retried later finds it done
         try:
             pid, params = self._generate(trial_job_id=trial.trial_id)
         except NoSuggestionYet:
@@ -72,6 +81,25 @@ class ChannelRequests:
         trial.order.append(pid)
         trial.fetched += 1
         return {"ok": True, "parameter_id": pid, "parameters": params}
+
+    def _supersede(self, trial: RunningTrial) -> None:
+        """Finish the trial's current parameter before it fetches the next one (see the module docstring)."""
+        pid = trial.current_pid
+        if pid in trial.finals or pid in trial.ended:
+            return
+        last, trial.last_intermediate = trial.last_intermediate, None
+        if last is not None and last[0] == pid:
+            metric_id = self.store.add_metric(trial.trial_id, pid, "final", last[1])
+            trial.finals.add(pid)
+            trial.derived.add(pid)
+            self._tell("receive_trial_result", pid, trial.params[pid], last[1], trial_job_id=trial.trial_id)
+            # no snapshot per fetch (too slow for enas); a resume replays finals newer than the last snapshot
+            self.last_final_metric = metric_id
+        else:
+            trial.ended.add(pid)
+            self._tell_end(pid, success=False, interrupted=True)
+        self.not_now = False  # the tuner may have an answer now: for idle slots and for waiting fetches
+        self._retry_deferred()
 
     def _retry_deferred(self) -> None:
         pending, self.deferred = self.deferred, []
@@ -94,10 +122,15 @@ class ChannelRequests:
         pid = trial.current_pid if pid is None else pid
         if pid not in trial.params:
             return {"ok": False, "error": f"parameter id {pid} was not given to trial {trial.trial_id}"}
+        if kind == "final" and pid in trial.derived:
+            return {"ok": False, "error": f"parameter {pid} already has a final result: its last "
+                    "intermediate result, recorded when the trial fetched its next parameter (multi-phase)"}
         if kind == "final" and pid in trial.finals:
             return {"ok": False, "error": f"a final result for parameter {pid} was already reported"}
         metric_id = self.store.add_metric(trial.trial_id, pid, kind, value)
-        if kind == "final":
+        if kind == "intermediate" and pid == trial.current_pid:
+            trial.last_intermediate = (pid, value)
+        elif kind == "final":
             trial.finals.add(pid)
             self._tell("receive_trial_result", pid, trial.params[pid], value, trial_job_id=trial.trial_id)
             self.last_final_metric = metric_id

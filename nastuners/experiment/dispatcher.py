@@ -3,11 +3,18 @@
 One thread and one selector: the channel's sockets, each trial's exit (pidfd) and signal wake-ups all arrive
 as selector events, so the tuner and the store are only ever touched from here. Order of every result: commit
 to the store, pass to the tuner, snapshot the tuner state, then acknowledge to the trial. The answers to trial
-requests (``fetch``, ``report``) are in :mod:`._requests`.
+requests (``fetch``, ``report``, multi-phase supersession) are in :mod:`._requests`.
+
+When a trial ends, every parameter it fetched that is still open (no final result, not finished by a later
+fetch: at most its last one) gets ``trial_end(pid, False)``, then the trial itself gets NNI's
+``trial_end(first_pid, success)``. Ends that say nothing about the architecture (the experiment stopped:
+``CANCELED``; the runner died: ``INTERRUPTED``; a succeeded trial's unused last parameter) carry
+``interrupted=True``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -26,7 +33,7 @@ from nastuners.experiment.config import ExperimentConfig
 from nastuners.experiment.paths import new_id
 from nastuners.experiment.progress import Reporter
 from nastuners.experiment.store import Store
-from nastuners.experiment.trials import COUNTED, RunningTrial, exit_status, trial_env
+from nastuners.experiment.trials import COUNTED, NOT_THE_ARCHITECTURE, RunningTrial, exit_status, trial_env
 from nastuners.experiment.tuner_loader import is_no_more, is_not_now
 
 __all__ = ["Dispatcher"]
@@ -55,6 +62,7 @@ class Dispatcher(ChannelRequests):
         self.deferred: list[Connection] = []
         self.last_final_metric = max((m.id for m in store.metrics("final")), default=0)
         self.elapsed_base = store.experiment()["elapsed"]
+        self.end_kwargs = takes_interrupted(tuner)
 
     # -- the loop ------------------------------------------------------------------------------------------
     def run(self) -> str:
@@ -177,16 +185,23 @@ class Dispatcher(ChannelRequests):
         self.store.end_trial(trial.trial_id, status, proc.returncode, message)
         if status not in COUNTED:
             self.counted -= 1
-        self._tell_end(trial.first_pid, success=status == "SUCCEEDED")
+        interrupted = status in NOT_THE_ARCHITECTURE
+        for pid in trial.order[1:]:  # multi-phase: the last parameter, unless it has a result
+            if pid not in trial.finals and pid not in trial.ended:
+                self._tell_end(pid, success=False, interrupted=interrupted or status == "SUCCEEDED")
+        self._tell_end(trial.first_pid, success=status == "SUCCEEDED", interrupted=interrupted)
         self._snapshot()
         self.reporter.event("trial_end", trial_id=trial.trial_id, status=status, message=message,
                             exit_code=proc.returncode)
         self.not_now = False
         self._retry_deferred()
 
-    def _tell_end(self, pid: int, *, success: bool) -> None:
+    def _tell_end(self, pid: int, *, success: bool, interrupted: bool = False) -> None:
         if callable(getattr(self.tuner, "trial_end", None)):
-            self._tell("trial_end", pid, success)
+            if interrupted and self.end_kwargs:
+                self._tell("trial_end", pid, success, interrupted=True)
+            else:
+                self._tell("trial_end", pid, success)
 
     def _timeout_message(self, proc: TrialProcess) -> str:
         return f"killed after maxTrialDuration ({self.config.max_trial_duration:g} s)"
@@ -240,3 +255,15 @@ class Dispatcher(ChannelRequests):
         else:  # a second Ctrl-C: no grace period
             for proc in list(self.backend.running.values()):
                 self.backend.kill_now(proc)
+
+
+def takes_interrupted(tuner: Any) -> bool:
+    """Whether ``tuner.trial_end`` accepts the ``interrupted`` kwarg (NNI's signature has ``**kwargs``)."""
+    fn = getattr(tuner, "trial_end", None)
+    if not callable(fn):
+        return False
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind is p.VAR_KEYWORD or p.name == "interrupted" for p in params)

@@ -4,7 +4,8 @@ Start: check the config, resolve the tuner, build and validate the search space 
 experiment directory), create the store, run. Resume (after a clean stop or any crash, SIGKILL included):
 trials that were running are marked ``INTERRUPTED`` (their processes killed if still alive) and do not use up
 the trial budget, ids continue after the stored ones, and the tuner is restored from its newest state snapshot
-plus ``import_data`` of any final result newer than it (or, with no snapshot, of every final result).
+plus the final results newer than it (or, with no snapshot, all of them: ``import_data``), and its parameters
+still pending are ended (``trial_end(pid, False, interrupted=True)`` for the interrupted ones).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 
 from nastuners.exceptions import ConfigError
 from nastuners.experiment.config import ExperimentConfig
-from nastuners.experiment.dispatcher import Dispatcher
+from nastuners.experiment.dispatcher import Dispatcher, takes_interrupted
 from nastuners.experiment.paths import experiments_root, find_experiment, link_experiment, new_id
 from nastuners.experiment.progress import Reporter
 from nastuners.experiment.store import Store
+from nastuners.experiment.trials import NOT_THE_ARCHITECTURE
 from nastuners.experiment.tuner_loader import build_tuner, resolve_tuner_name
 
 __all__ = ["RunResult", "resume_experiment", "start_experiment"]
@@ -206,26 +208,52 @@ def resume_experiment(ref: str, reporter: Reporter, overrides: dict[str, Any] | 
         _kill_leftover(trial.pid, trial.trial_id)
         store.end_trial(trial.trial_id, "INTERRUPTED", None, "the runner stopped while this trial ran")
     tuner = _make_tuner(config, record["search_space"])
-    _restore_tuner(tuner, store, [t.parameter_id for t in interrupted])
+    _restore_tuner(tuner, store)
     return _run(record["id"], exp_dir, store, config, tuner, reporter)
 
 
-def _restore_tuner(tuner: Any, store: Store, interrupted_pids: list[int]) -> None:
+def _restore_tuner(tuner: Any, store: Store) -> None:
+    """Snapshot, then the results it lacks, then end what is still pending (see ``docs/experiments.md``).
+
+    1. ``load_state_dict(newest snapshot)``;
+    2. final results newer than the snapshot: ``receive_trial_result`` for a parameter the restored tuner has
+       pending (it issued it), ``import_data`` for the others (issued after the snapshot, or no snapshot);
+    3. every parameter still pending got no result: ``trial_end(pid, False)``, with ``interrupted=True`` when
+       that says nothing about the architecture (its trial was interrupted or canceled, the trial moved on to
+       a later parameter, or the trial succeeded without using it).
+    """
     snapshot = store.tuner_state()
     after = 0
     if snapshot is not None and callable(getattr(tuner, "load_state_dict", None)):
         state, after = snapshot
         tuner.load_state_dict(state)
-    params = {pid: p for pid, _, p in store.parameters()}
-    records = [{"parameter": params[m.parameter_id], "value": m.value}
-               for m in store.metrics("final", after_id=after)]
+    stored = store.parameters()
+    params = {pid: p for pid, _, p in stored}
+    pending = getattr(tuner, "pending", None)
+    pending = pending if isinstance(pending, dict) else {}
+    records = []
+    replayed = 0
+    for m in store.metrics("final", after_id=after):
+        if m.parameter_id in pending and callable(getattr(tuner, "receive_trial_result", None)):
+            pid = m.parameter_id
+            tuner.receive_trial_result(pid, params[pid], m.value, trial_job_id=m.trial_id)
+            pending.pop(m.parameter_id, None)
+            replayed += 1
+        else:
+            records.append({"parameter": params[m.parameter_id], "value": m.value})
     if records and callable(getattr(tuner, "import_data", None)):
         tuner.import_data(records)
-    pending = getattr(tuner, "pending", None)
-    if isinstance(pending, dict) and callable(getattr(tuner, "trial_end", None)):
-        for pid in interrupted_pids:
-            if pid in pending:
-                tuner.trial_end(pid, False)
-        for pid in [p for p in pending if p in params]:  # multi-phase ids of interrupted trials
+    if pending and callable(getattr(tuner, "trial_end", None)):
+        status = {t.trial_id: t.status for t in store.trials()}
+        last: dict[str, int] = {}
+        for pid, tid, _ in stored:
+            last[tid] = pid
+        kwargs = {"interrupted": True} if takes_interrupted(tuner) else {}
+        owner = {pid: tid for pid, tid, _ in stored}
+        for pid in sorted(p for p in pending if p in owner):
+            tid = owner[pid]
+            harmless = status[tid] in (*NOT_THE_ARCHITECTURE, "SUCCEEDED") or pid != last[tid]
+            tuner.trial_end(pid, False, **(kwargs if harmless else {}))
             pending.pop(pid, None)
-    log.info("tuner restored (snapshot: %s, replayed results: %d)", snapshot is not None, len(records))
+    log.info("tuner restored (snapshot: %s, results passed: %d, imported: %d)", snapshot is not None,
+             replayed, len(records))

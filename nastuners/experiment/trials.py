@@ -11,15 +11,23 @@ from typing import Any
 
 from nastuners.experiment.backend import TrialProcess
 
-__all__ = ["COUNTED", "RunningTrial", "exit_status", "trial_env"]
+__all__ = ["COUNTED", "NOT_THE_ARCHITECTURE", "RunningTrial", "exit_status", "trial_env"]
 
 #: statuses that use up the trial budget (``maxTrialNum``); canceled and interrupted trials give it back
 COUNTED = ("RUNNING", "SUCCEEDED", "NO_RESULT", "FAILED", "TIMEOUT")
+#: statuses that say nothing about the architecture: the tuner's ``trial_end`` gets ``interrupted=True``
+NOT_THE_ARCHITECTURE = ("CANCELED", "INTERRUPTED")
 
 
 @dataclass(eq=False)
 class RunningTrial:
-    """A trial of this run: the parameters it fetched (multi-phase: several) and its final results."""
+    """A trial of this run: the parameters it fetched (multi-phase: several) and its final results.
+
+    ``finals``: parameter ids with a final result, ``derived`` the subset taken from the last intermediate
+    result when a multi-phase fetch superseded the parameter; ``ended``: superseded ids without any result
+    (the tuner got ``trial_end(pid, False, interrupted=True)``); ``last_intermediate``: ``(pid, value)`` of
+    the last intermediate result reported for the current parameter.
+    """
 
     trial_id: str
     seq: int
@@ -29,6 +37,9 @@ class RunningTrial:
     order: list[int] = field(default_factory=list)  # parameter ids in fetch order
     fetched: int = 0
     finals: set[int] = field(default_factory=set)
+    derived: set[int] = field(default_factory=set)
+    ended: set[int] = field(default_factory=set)
+    last_intermediate: tuple[int, Any] | None = None
     proc: TrialProcess | None = None
 
     @property
@@ -77,7 +88,7 @@ def exit_status(trial: RunningTrial, proc: TrialProcess) -> tuple[str, str | Non
         return proc.kill_reason, proc.kill_message
     code = proc.returncode
     if code == 0:
-        if trial.finals:
+        if trial.finals - trial.derived:  # the trial reported a final result itself
             return "SUCCEEDED", None
         return "NO_RESULT", "the trial exited 0 without reporting a final result"
     how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"

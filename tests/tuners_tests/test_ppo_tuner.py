@@ -157,6 +157,46 @@ def test_failed_trial_gets_the_worst_score_seen() -> None:
     assert len(agent.cache) + len(agent.failed) >= 150
 
 
+def test_interrupted_parameter_is_not_evaluated_and_is_issued_again() -> None:
+    """trial_end(pid, False, interrupted=True): no failure, out of pending, proposed again in the same batch,
+    and its reward (when it comes) completes the batch."""
+    tuner = PPOTuner(seed=0, trials_per_update=3)
+    tuner.update_search_space(bench_space())
+    agent, space = tuner.agent, tuner.space
+    params = [tuner.generate_parameters(pid) for pid in range(3)]
+    tuner.trial_end(1, False, interrupted=True)
+    assert agent.failed == set() and 1 not in tuner.pending
+    tuner.receive_trial_result(0, params[0], 0.2)
+    tuner.trial_end(2, False)                     # a real failure, for contrast
+    assert agent.failed == {space.encode(params[2])}
+    again = tuner.generate_parameters(3)          # the interrupted architecture, not a new batch
+    assert again == params[1] and agent.updates == 0
+    tuner.trial_end(1, False)                     # a late trial-level end of the old id changes nothing
+    assert agent.failed == {space.encode(params[2])}
+    with pytest.raises(NoSuggestionYet):
+        tuner.generate_parameters(4)
+    tuner.receive_trial_result(3, again, 0.6)
+    tuner.generate_parameters(4)
+    assert agent.updates == 1
+    assert agent.cache[space.encode(params[1])] == 0.6
+
+
+def test_results_imported_on_resume_complete_the_restored_batch() -> None:
+    """A result newer than the snapshot arrives as import_data: it is the reward of the batch's sample."""
+    tuner = PPOTuner(seed=0, trials_per_update=2)
+    tuner.update_search_space(bench_space())
+    p0 = tuner.generate_parameters(0)
+    state = json.loads(json.dumps(tuner.state_dict()))  # p1 not yet issued at the snapshot
+    p1 = tuner.generate_parameters(1)
+    fresh = PPOTuner(seed=0, trials_per_update=2)
+    fresh.update_search_space(bench_space())
+    fresh.load_state_dict(state)
+    fresh.import_data([{"parameter": p1, "value": 0.3}])
+    fresh.receive_trial_result(0, p0, 0.1)
+    fresh.generate_parameters(2)                  # p1 is not issued again: the batch is complete
+    assert fresh.agent.updates == 1
+
+
 def test_minimize_mode_rewards_the_negated_value() -> None:
     tuner = PPOTuner(seed=0, optimize_mode="minimize", trials_per_update=2)
     tuner.update_search_space(bench_space())

@@ -81,7 +81,8 @@ class PPOTuner(Tuner):
         32.
 
     A trial that ends without a result (failed) gets the worst score seen so far as its reward (0 before any
-    result). ``import_data`` records evaluated architectures, so the policy's samples of them are free.
+    result); one that was interrupted (``trial_end(pid, False, interrupted=True)``) is issued again.
+    ``import_data`` records evaluated architectures, so the policy's samples of them are free.
     """
 
     def __init__(self, *, optimize_mode: OptimizeMode = "maximize", seed: int | None = None,
@@ -167,10 +168,19 @@ class PPOTuner(Tuner):
         agent.record(vector, score)
 
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
-        """A trial that ends without a result gets the failure reward (the worst score seen so far)."""
+        """A parameter that ends without a result gets the failure reward (the worst score seen so far).
+
+        With ``interrupted=True`` (the runner died, the experiment stopped, or a multi-phase trial moved on
+        without a result for it) the architecture was not evaluated: it is issued again, never marked failed.
+        """
         vector = self._issued.pop(parameter_id, None)
-        if vector is not None:
-            self._require_agent().record_failure(vector)
+        if vector is None:
+            return
+        agent = self._require_agent()
+        if not kwargs.get("interrupted"):
+            agent.record_failure(vector)
+        elif agent.batch is not None and vector in agent.batch.waiting and vector not in agent.batch.todo:
+            agent.batch.todo.append(vector)   # its samples still wait for a reward: issue it again
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
         """Cache evaluated architectures (``[{"parameter": doc, "value": result}]``); skip bad records."""
@@ -182,6 +192,13 @@ class PPOTuner(Tuner):
             except (ChoiceError, KeyError, TypeError, ValueError, AttributeError):
                 continue
         agent.import_scores(items)
+        batch = agent.batch
+        if batch is not None:  # a result for a sample of the current batch (resume): it is its reward
+            for vector, score in items:
+                if vector in batch.waiting:
+                    if vector in batch.todo:
+                        batch.todo.remove(vector)
+                    agent.record(vector, score)
 
     # -- state -----------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""Multi-phase supersession: a fetched parameter finishes the previous one (enas_mode with a waiting tuner).
+
+End to end with PPO (which waits for every result of its batch) and at the store/resume level.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from exp_helpers import TOY, only_experiment, run_cli, toy_config
+
+from nastuners import Tuner
+from nastuners.experiment.runner import _restore_tuner
+from nastuners.experiment.store import Store
+from nastuners.space import SearchSpace
+
+SPACE = json.loads((TOY / "search_space.json").read_text())
+
+
+def _score(params: dict[str, Any]) -> float:
+    layer = params["toy/mutable_block_1"]["mutable_layer_0"]
+    ops = {"add(k=1)": 1.0, "add(k=2)": 2.0, "mul(k=3)": 3.0}
+    return ops[layer["chosen_layer"]] + 0.1 * len(layer["chosen_inputs"])
+
+
+def test_ppo_learns_from_superseded_parameters_in_enas_style_trials(home: Path, tmp_path: Path) -> None:
+    """PPO (batches of 2) under two concurrent 4-step enas-style trials: no deadlock; each superseded
+    parameter's last intermediate result is committed as its final metric (before the next fetch is
+    answered: the trial checks) and is PPO's reward; a result-less one is not counted as a failure."""
+    pytest.importorskip("torch")
+    config = toy_config(tmp_path, multiPhase=True, maxTrialNum=2, trialConcurrency=2,
+                        trial={"command": "python3 enas_trial.py --steps 4 --skip 1"})
+    assert run_cli("run", str(config), "--quiet", "--tuner", "ppo",
+                   "--tuner-args", '{"trials_per_update": 2, "seed": 0}') == 0
+    exp = only_experiment(home)
+    store = Store(exp)
+    assert store.experiment()["status"] == "DONE"
+    trials = store.trials()
+    assert [t.status for t in trials] == ["SUCCEEDED", "SUCCEEDED"], [t.message for t in trials]
+    params = store.parameters()
+    assert [pid for pid, _, _ in params] == list(range(8))  # global consecutive ids, fetches included
+    finals = {m.parameter_id: m for m in store.metrics("final")}
+    for trial in trials:
+        own = [(pid, p) for pid, tid, p in params if tid == trial.trial_id]
+        assert own[0][0] == trial.parameter_id and len(own) == 4
+        (q0, p0), (q1, _), (q2, p2), (q3, p3) = own
+        assert finals[q0].value == pytest.approx(_score(p0))       # superseded, had an intermediate
+        assert q1 not in finals                                     # superseded without any result
+        assert finals[q2].value == pytest.approx(_score(p2))
+        assert finals[q3].value == pytest.approx(_score(p3) + 10)  # the trial's own final: last fetched
+    assert len(finals) == 6
+    # PPO received every result as a reward (its cache) and learned from them; nothing counted as failed
+    state, _ = store.tuner_state()  # type: ignore[misc]
+    ppo = state["ppo"]
+    space = SearchSpace.from_json(SPACE)
+    cache = {tuple(v): s for v, s in ppo["cache"]}
+    for pid, metric in finals.items():
+        vector = space.encode(next(p for q, _, p in params if q == pid))
+        assert cache[vector] == pytest.approx(metric.value)
+    assert ppo["failed"] == []
+    assert ppo["updates"] >= 2
+    assert state["pending"] == {}
+
+
+def test_without_intermediate_results_a_waiting_tuner_reissues_instead_of_deadlocking(home: Path,
+                                                                                     tmp_path: Path) -> None:
+    """Every superseded parameter is result-less: PPO is told interrupted=True, issues the architecture
+    again, and the single trial still gets an architecture at every fetch."""
+    pytest.importorskip("torch")
+    config = toy_config(tmp_path, multiPhase=True, maxTrialNum=1, trialConcurrency=1,
+                        trial={"command": "python3 enas_trial.py --steps 6 --skip 0 --skip 1 --skip 2 "
+                                          "--skip 3 --skip 4"})
+    assert run_cli("run", str(config), "--quiet", "--tuner", "ppo",
+                   "--tuner-args", '{"trials_per_update": 2, "seed": 1}') == 0
+    store = Store(only_experiment(home))
+    (trial,) = store.trials()
+    assert trial.status == "SUCCEEDED", trial.message
+    params = store.parameters()
+    assert [pid for pid, _, _ in params] == list(range(6))
+    (final,) = store.metrics("final")
+    assert final.parameter_id == 5
+    # the batch's two architectures come round again instead of being marked failed
+    archs = [json.dumps(p, sort_keys=True) for _, _, p in params]
+    assert len(set(archs)) == 2 and archs[:2] == archs[2:4] == archs[4:]
+    state, _ = store.tuner_state()  # type: ignore[misc]
+    assert state["ppo"]["failed"] == []
+
+
+class _Recorder(Tuner):
+    """Issues the toy space's architectures in order and records every verb the runner calls."""
+
+    def __init__(self) -> None:
+        super().__init__(seed=0)
+        self.calls: list[tuple[Any, ...]] = []
+
+    def generate_parameters(self, parameter_id: int, **kwargs: Any) -> dict[str, Any]:
+        space = self._require_space()
+        return space.decode(space.unindex(parameter_id % space.cardinality))
+
+    def receive_trial_result(self, parameter_id: int, parameters: dict[str, Any], value: Any,
+                             **kwargs: Any) -> None:
+        self.calls.append(("receive", parameter_id, value))
+
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+        self.calls.append(("end", parameter_id, success, kwargs.get("interrupted", False)))
+
+    def import_data(self, data: list[dict[str, Any]]) -> None:
+        self.calls.append(("import", [r["value"] for r in data]))
+
+
+def test_resume_passes_newer_results_then_ends_pending_parameters(tmp_path: Path) -> None:
+    """Store → tuner on resume: a pending parameter's newer result is received, a result the snapshot's tuner
+    never issued is imported, and every other pending parameter is ended: interrupted=True when its trial
+    was interrupted or moved on past it, a plain failure when it was the last one of a failed trial."""
+    store = Store(tmp_path, create=True)
+    store.create_experiment("e", None, {}, SPACE, None)
+    tuner = _Recorder()
+    tuner.update_search_space(SPACE)
+    docs = {pid: tuner.generate_parameters(pid) for pid in range(4)}  # pending at the snapshot: 0, 1, 2, 3
+    store.save_tuner_state(tuner.state_dict(), 0)
+    # trial A (multi-phase, runner died): 0 superseded with a result, 1 without, 4 and 5 fetched after the
+    # snapshot (4 superseded with a result); trial B failed on 2; trial C was running on 3
+    store.add_trial("aaaaa", 0, 0, docs[0], str(tmp_path / "a"))
+    store.add_trial("bbbbb", 1, 2, docs[2], str(tmp_path / "b"))
+    store.add_trial("ccccc", 2, 3, docs[3], str(tmp_path / "c"))
+    store.add_parameter(1, "aaaaa", docs[1])
+    store.add_parameter(4, "aaaaa", docs[0])
+    store.add_parameter(5, "aaaaa", docs[1])
+    store.add_metric("aaaaa", 0, "final", 0.5)
+    store.add_metric("aaaaa", 4, "final", 0.7)
+    store.end_trial("bbbbb", "FAILED", 1, "boom")
+    store.end_trial("aaaaa", "INTERRUPTED", None, None)
+    store.end_trial("ccccc", "INTERRUPTED", None, None)
+
+    fresh = _Recorder()
+    fresh.update_search_space(SPACE)
+    _restore_tuner(fresh, store)
+    assert fresh.calls == [("receive", 0, 0.5), ("import", [0.7]),
+                           ("end", 1, False, True), ("end", 2, False, False), ("end", 3, False, True)]
+    assert fresh.pending == {}
+    assert store.next_ids() == (6, 3)  # ids go on after the stored ones
