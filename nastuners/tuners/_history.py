@@ -178,8 +178,14 @@ class HistoryTuner(Tuner):
             self._moves = Moves(self.space)
 
     def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
-        """Forget ``parameter_id``; a failed architecture stays seen."""
-        self._issued.pop(parameter_id, None)
+        """Forget ``parameter_id``; a failed architecture stays seen.
+
+        ``interrupted=True`` without a result (the trial was stopped, not judged): the architecture was never
+        evaluated, so it may be proposed again.
+        """
+        vector = self._issued.pop(parameter_id, None)
+        if vector is not None and kwargs.get("interrupted"):
+            self._seen.discard(vector)
 
     def import_data(self, data: list[dict[str, Any]]) -> None:
         """Warm start: imported architectures are seen; those with a usable value go to :meth:`_imported`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +51,13 @@ class RandomTuner(Tuner):
             vector = self._draw_unseen(space)
         self._seen.add(vector)
         return space.decode(vector)
+
+    def trial_end(self, parameter_id: int, success: bool, **kwargs: Any) -> None:
+        """An interrupted trial without a result (``interrupted=True``) frees its architecture again."""
+        params = self.pending.get(parameter_id)
+        if params is not None and kwargs.get("interrupted") and self.space is not None:
+            with contextlib.suppress(ChoiceError):  # not an architecture of this space: nothing to free
+                self._seen.discard(self.space.encode(params))
 
     def _draw_unseen(self, space: SearchSpace) -> Vector:
         if space.cardinality > _ENUMERATE_LIMIT:  # rejection keeps working in spaces this large

@@ -114,3 +114,23 @@ def test_seeded_sequences() -> None:
 
     assert run(7) == run(7)
     assert run(7) != run(8)
+
+
+@pytest.mark.parametrize("name", ["random", "evolution", "local_search"])
+def test_interrupted_architecture_can_be_proposed_again(name: str) -> None:
+    """An interrupted trial without a result frees its architecture; a failed one does not."""
+    from nastuners.registry import get_tuner
+
+    space = {"b": {"_type": "mutable_layer", "_value": {
+        "l": {"layer_choice": ["a()", "b()", "c()"], "optional_inputs": [], "optional_input_size": 0}}}}
+    tuner = get_tuner(name, seed=0)
+    tuner.update_search_space(space)
+    first = [tuner.generate_parameters(i) for i in range(3)]
+    tuner.trial_end(0, False, interrupted=True)
+    tuner.trial_end(1, False)
+    tuner.receive_trial_result(2, first[2], 1.0)
+    tuner.trial_end(2, True)
+    again = tuner.generate_parameters(3)
+    assert again == first[0]
+    with pytest.raises(NoMoreTrialError):
+        tuner.generate_parameters(4)
