@@ -6,7 +6,10 @@ two earlier outputs. Compile with ``nastune annotate . -o OUT --nas-mode <mode>`
 ``nastune run`` with one of ``configs/mnist_nas_*.yml``); the same source runs in all four modes.
 
 In oneshot_mode path dropout is switched off while evaluating (``oneshot_evaluate`` / ``oneshot_train``); in
-darts_mode the derived (argmax) architecture is printed and reported with the final result.
+darts_mode the derived (argmax) architecture is printed and reported with the final result. In enas_mode every
+step trains a new architecture on the shared weights; the reported accuracy is that of the current (last
+fetched) architecture, and the log also shows the mean held-out accuracy of the architectures sampled since
+the last evaluation (docs/tf_modes.md says what to expect).
 
 Data: scikit-learn's digits (8x8) by default, real MNIST with ``--mnist-dir DIR``.
 """
@@ -126,15 +129,22 @@ def main(args):
             return value
 
         test_acc = 0.0
+        sampled: list[float] = []  # enas: each step's architecture on the held-out fifth (logged only)
         for step in range(1, args.steps + 1):
             batch = rng.choice(len(fit_x), args.batch_size)
             val = rng.choice(len(val_x), args.batch_size)
             feed_dict = {x: val_x[val], labels: val_y[val]}
             """@nni.training_update(tf=tf, session=sess, loss=loss, feed_dict=feed_dict)"""
             sess.run(train_step, {x: fit_x[batch], labels: fit_y[batch]})
+            if mode == "enas_mode":
+                sampled.append(float(sess.run(accuracy, {x: val_x, labels: val_y})))
             if step % args.eval_every == 0 or step == args.steps:
-                test_acc = evaluate()
+                test_acc = evaluate()  # enas: the current (last fetched) architecture, the one reported
                 logger.info("step %d, test accuracy %.4f", step, test_acc)
+                if sampled:  # how well the shared weights serve the architectures sampled lately
+                    logger.info("step %d, mean validation accuracy of the last %d architectures %.4f",
+                                step, len(sampled), float(np.mean(sampled)))
+                    sampled.clear()
                 """@nni.report_intermediate_result(test_acc)"""
         result = test_acc
         if mode == "darts_mode":

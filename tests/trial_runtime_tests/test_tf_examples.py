@@ -61,5 +61,8 @@ def test_config_runs_end_to_end(config: Path, tmp_path: Path) -> None:
         assert 0.0 <= final <= 1.0
     if mode == "enas_mode":
         best = re.search(r"parameter (\d+)", proc.stdout)
-        # the final result belongs to the last architecture fetched
-        assert best and int(best.group(1)) == STEPS - 1, proc.stdout
+        # results belong to the architectures current at an evaluation (steps 6 and 12: parameters 5 and 11;
+        # a superseded one keeps its last intermediate result), the trial's final one to the last fetched
+        assert best and int(best.group(1)) in {STEPS // 2 - 1, STEPS - 1}, proc.stdout
+        for trial in trials:
+            assert trial["final"] == trial["intermediate"][-1], trial
