@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import AnnotationError
+from .main import add_group
 
 
 def register(subparsers: Any, groups: dict[str, Any]) -> None:
@@ -32,10 +33,7 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
     a.add_argument("--search-space", metavar="FILE", help="also write the search-space JSON here")
     a.set_defaults(func=_annotate)
 
-    t = subparsers.add_parser("trial", help="work with one trial")
-    t.set_defaults(_group_parser=t)
-    sub = t.add_subparsers(dest="trial_command", metavar="COMMAND")
-    groups["trial"] = sub
+    sub = add_group(subparsers, groups, "trial", help="work with one trial")
     c = sub.add_parser("codegen", help="standalone code for one architecture (no nastune needed to run it)")
     c.add_argument("experiment", nargs="?", metavar="EXP", help="experiment id or directory (with -T)")
     c.add_argument("--trial-id", "-T", metavar="T", help="trial of EXP whose architecture to use")

@@ -8,15 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .main import add_group
+
 # nastuners.bench (numpy, the tables) is imported inside the commands, so `nastune --help` stays fast.
 
 
 def register(subparsers: Any, groups: dict[str, Any]) -> None:
     """Add the ``bench`` group."""
-    p = subparsers.add_parser("bench", help="benchmark tuners offline on tabulated NAS benchmarks")
-    p.set_defaults(_group_parser=p)
-    sub = p.add_subparsers(dest="bench_command", metavar="COMMAND")
-    groups["bench"] = sub
+    sub = add_group(subparsers, groups, "bench", help="benchmark tuners offline on tabulated NAS benchmarks")
 
     ls = sub.add_parser("list", help="the shipped benchmarks with size, metrics and optimum")
     ls.add_argument("--json", action="store_true", help="machine-readable output")

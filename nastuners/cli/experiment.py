@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from .main import add_group
 
 
 def _limits(p: argparse.ArgumentParser) -> None:
@@ -38,10 +39,7 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
     _limits(s)
     s.set_defaults(func=_resume)
 
-    e = subparsers.add_parser("experiment", help="inspect and export experiments")
-    e.set_defaults(_group_parser=e)
-    sub = e.add_subparsers(dest="experiment_command", metavar="COMMAND")
-    groups["experiment"] = sub
+    sub = add_group(subparsers, groups, "experiment", help="inspect and export experiments")
     ls = sub.add_parser("list", help="experiments under $NASTUNE_HOME")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=_list)

@@ -9,12 +9,22 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .. import __version__
 from ..exceptions import NastunersError
 
 # Command-group modules; each defines ``register(subparsers, groups)``. Order is the order in ``--help``.
 _GROUP_MODULES = ("space", "tuners", "annotate", "bench", "experiment")
+
+
+def add_group(subparsers: Any, groups: dict[str, Any], name: str, help: str) -> Any:
+    """Add the command group ``name`` (its bare form prints the group's help); return its sub-parsers."""
+    parser = subparsers.add_parser(name, help=help)
+    parser.set_defaults(_group_parser=parser)
+    sub = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
+    groups[name] = sub
+    return sub
 
 
 def build_parser() -> argparse.ArgumentParser:

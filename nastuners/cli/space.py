@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..space import SearchSpace, load_space
+from .main import add_group
 
 
 def positive_int(text: str) -> int:
@@ -25,10 +26,7 @@ def positive_int(text: str) -> int:
 
 def register(subparsers: Any, groups: dict[str, Any]) -> None:
     """Add the ``space`` group."""
-    p = subparsers.add_parser("space", help="validate, inspect and sample search spaces")
-    p.set_defaults(_group_parser=p)
-    sub = p.add_subparsers(dest="space_command", metavar="COMMAND")
-    groups["space"] = sub
+    sub = add_group(subparsers, groups, "space", help="validate, inspect and sample search spaces")
 
     v = sub.add_parser("validate", help="check a search-space JSON file (exit 2 listing every error)")
     v.add_argument("file", help="search-space JSON file")

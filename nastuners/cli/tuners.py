@@ -7,13 +7,12 @@ import json
 import sys
 from typing import Any
 
+from .main import add_group
+
 
 def register(subparsers: Any, groups: dict[str, Any]) -> None:
     """Add the ``tuners`` group."""
-    p = subparsers.add_parser("tuners", help="list the installed tuners")
-    p.set_defaults(_group_parser=p)
-    sub = p.add_subparsers(dest="tuners_command", metavar="COMMAND")
-    groups["tuners"] = sub
+    sub = add_group(subparsers, groups, "tuners", help="list the installed tuners")
 
     ls = sub.add_parser("list", help="name, distribution, version and summary of every tuner; broken plugins "
                                      "with their error")
