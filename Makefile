@@ -25,6 +25,7 @@ setup: $(STAMP)
 
 lint: setup
 	$(VENV)/bin/ruff check nastuners trial_runtime tests benchmarks examples plugins
+	$(VENV)/bin/mypy nastuners trial_runtime
 
 test: setup lint
 	PYTHONHASHSEED=0 $(VENV)/bin/pytest -q

@@ -105,6 +105,7 @@ def update(tf: Any, session: Any, loss: Any, feed_dict: Mapping[Any, Any] | None
     cache = layers[0].extra.setdefault("steps", {})
     step = cache.get(loss.ref())
     if step is None:
+        assert key is not None  # a graph: the eager case returned above
         with key.as_default():
             accums, fresh = _accumulators(tf, layers)
             if fresh and session in layers[0].extra.get("sessions", ()):
