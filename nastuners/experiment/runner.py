@@ -200,6 +200,11 @@ def resume_experiment(ref: str, reporter: Reporter, overrides: dict[str, Any] | 
     config = ExperimentConfig.from_dict(record["config"])
     reporter.minimize = config.tuner is not None and config.tuner.optimize_mode == "minimize"
     changes = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if record["status"] == "DONE" and not changes:
+        logging.getLogger(__name__).warning(
+            "experiment %s already finished (%s); resuming runs nothing more. To run more trials, raise a "
+            "limit: nastune resume %s --max-trials N (or --max-duration)",
+            record["id"], record["message"] or "done", record["id"])
     if changes:
         config = config.replace(**changes)
         store.set_config(config.to_dict())

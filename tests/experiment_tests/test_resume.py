@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from exp_helpers import dumps, export, run_cli, score, spawn_cli, toy_config
+from exp_helpers import dumps, export, only_experiment, run_cli, score, spawn_cli, toy_config
 
 from nastuners.experiment.store import Store
 
@@ -129,3 +129,18 @@ def test_resume_after_sigkill_right_after_launch_evaluates_no_architecture_twice
     assert len(set(evaluated)) == 5, evaluated
     repeats = [a for a in arch_of.values() if list(arch_of.values()).count(a) > 1]
     assert set(repeats) <= interrupted, (repeats, interrupted)
+
+
+def test_resume_of_a_finished_experiment_says_how_to_run_more(home: Path, tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Resuming a DONE experiment runs nothing and says which flag extends it; the flag then runs more."""
+    config = toy_config(tmp_path, maxTrialNum=2)
+    assert run_cli("run", str(config), "--quiet") == 0
+    exp = only_experiment(home)
+    caplog.clear()
+    assert run_cli("resume", exp.name, "--quiet") == 0
+    err = caplog.text
+    assert "already finished" in err and f"nastune resume {exp.name} --max-trials N" in err, err
+    assert len(Store(exp).trials()) == 2
+    assert run_cli("resume", exp.name, "--quiet", "--max-trials", "3") == 0
+    assert len(Store(exp).trials()) == 3
