@@ -6,8 +6,7 @@ import functools
 
 import pytest
 
-from nastuners.testing import TunerContract, registry_factory
-from nastuners.testing.checks import TunerFactory
+from nastuners.testing import TunerContract, TunerFactory, registry_factory
 from nastuners.tuners._evolution import EvolutionTuner
 from nastuners.tuners._local_search import LocalSearchTuner
 

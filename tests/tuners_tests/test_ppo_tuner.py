@@ -17,13 +17,13 @@ from nastuners.registry import get_tuner
 from nastuners.space import SearchSpace
 from nastuners.testing import (
     TunerContract,
+    TunerFactory,
     bench_space,
     drive,
     registry_factory,
     synthetic_reward,
     tiny_space,
 )
-from nastuners.testing.checks import TunerFactory
 from nastuners.testing.spaces import layer, mutable_block
 from nastuners.tuners._ppo import PPOTuner
 

@@ -12,13 +12,13 @@ from nastuners import NoMoreTrialError, SearchSpace
 from nastuners.registry import get_tuner, list_tuners
 from nastuners.testing import (
     TunerContract,
+    TunerFactory,
     bench_space,
     drive,
     registry_factory,
     synthetic_reward,
     tiny_space,
 )
-from nastuners.testing.checks import TunerFactory
 
 
 class TestGridContract(TunerContract):
