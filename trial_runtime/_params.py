@@ -2,7 +2,8 @@
 
 Internal API for ``trial_runtime.tensorflow`` and the classic runtime:
 
-* :func:`fetch_next` fetches the next architecture from the platform and makes it current;
+* :func:`fetch_next` fetches the next architecture from the platform and makes it current (``prefetch=True``:
+  and asks the platform for the one after it without waiting, when the platform can);
 * :func:`current` returns the current parameters (or ``None`` before the first fetch);
 * :func:`current_parameter_id` returns the id reports are attributed to (``None`` before the first fetch);
 * :func:`ensure` returns the current parameters, fetching the first architecture if none is current.
@@ -20,10 +21,18 @@ _parameter_id: int | None = None
 _parameters: dict[str, Any] | None = None
 
 
-def fetch_next() -> dict[str, Any]:
-    """Fetch the next architecture and make it current; ``NoMoreTrialError`` when the tuner has none left."""
+def fetch_next(*, prefetch: bool = False) -> dict[str, Any]:
+    """Fetch the next architecture and make it current; ``NoMoreTrialError`` when the tuner has none left.
+
+    ``prefetch``: also request the architecture after it now (platforms with ``can_prefetch``, i.e. the
+    experiment channel), so the next fetch does not wait for the runner.
+    """
     global _parameter_id, _parameters
-    pid, params = current_platform().fetch()
+    platform = current_platform()
+    if prefetch and getattr(platform, "can_prefetch", False):
+        pid, params = platform.fetch(prefetch=True)  # type: ignore[call-arg]
+    else:
+        pid, params = platform.fetch()
     _parameter_id, _parameters = pid, params
     return params
 

@@ -5,7 +5,8 @@ separable convolution, 3x3 max / average pooling, all stride 1) and any subset o
 as skip connections (averaged with the layer's input), then 2x2 average pooling and a linear classifier.
 Weights are created once per (layer, op) in ``WEIGHTS``, so the same code serves every nasMode.
 
-Data: scikit-learn's digits by default, real MNIST with ``--mnist-dir DIR``.
+Data: scikit-learn's digits by default, real MNIST with ``--mnist-dir DIR`` (the four idx
+files, plain or .gz), both through ``trial_runtime.datasets.load``.
 """
 
 # ruff: noqa: F821, F841, E501  (names bound by the @nni annotations; one-line layer choices)
@@ -17,9 +18,9 @@ import logging
 
 import numpy as np
 import tensorflow as tf
-from data import load
 
 from trial_runtime import tensorflow as nas_tf
+from trial_runtime.datasets import load
 
 logger = logging.getLogger("enas_macro")
 C = 16

@@ -11,7 +11,8 @@ step trains a new architecture on the shared weights; the reported accuracy is t
 fetched) architecture, and the log also shows the mean held-out accuracy of the architectures sampled since
 the last evaluation (docs/tf_modes.md says what to expect).
 
-Data: scikit-learn's digits (8x8) by default, real MNIST with ``--mnist-dir DIR``.
+Data: scikit-learn's digits (8x8) by default, real MNIST with ``--mnist-dir DIR`` (the four idx
+files, plain or .gz), both through ``trial_runtime.datasets.load``.
 """
 
 # ruff: noqa: F821, F841  (layer outputs and used inputs are bound by the @nni annotations)
@@ -23,9 +24,9 @@ import logging
 
 import numpy as np
 import tensorflow.compat.v1 as tf
-from data import load
 
 from trial_runtime import tensorflow as nas_tf
+from trial_runtime.datasets import load
 
 tf.disable_eager_execution()
 logger = logging.getLogger("mnist_nas")

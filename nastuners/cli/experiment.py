@@ -84,7 +84,23 @@ def _headline(value: Any) -> Any:
     return value.get("default", value) if isinstance(value, dict) else value
 
 
+def _no_result(result: Any) -> str:
+    """Why a finished experiment is a failure: the trial counts, where the output is, how to look."""
+    total = sum(result.trials.values())
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(result.trials.items()))
+    lines = [f"nastune: experiment {result.exp_id} finished but no trial produced a result "
+             f"({total} trial{'s' if total != 1 else ''}: {counts or 'none ran'})."]
+    lines.append(f"  each trial's output: {result.exp_dir}/trials/<trial id>/stdout and stderr")
+    if result.failed is not None:
+        what = f": {result.failed.message}" if result.failed.message else ""
+        lines.append(f"  latest, trial {result.failed.trial_id} {result.failed.status}{what}")
+        lines.append(f"    its stderr: {result.failed.trial_dir}/stderr")
+    lines.append(f"  list them: nastune experiment trials {result.exp_id}")
+    return "\n".join(lines)
+
+
 def _finish(result: Any, args: argparse.Namespace) -> int:
+    """Print the summary; the exit status: 0 done, 1 failed or done without any result, 130 stopped."""
     if not args.json:
         msg = f" ({result.message})" if result.message else ""
         print(f"experiment {result.exp_id} {result.status}{msg}; directory {result.exp_dir}")
@@ -94,10 +110,14 @@ def _finish(result: Any, args: argparse.Namespace) -> int:
             best = best_result(result.exp_dir)
             print(f"best: {_headline(best.value)} (trial {best.trial_id}, parameter {best.parameter_id})")
             print(json.dumps(best.parameters, indent=2))
-        except ConfigError:  # no final result at all: say where to look
-            print(f"no trial reported a final result; each trial's output is in {result.exp_dir}/trials/"
-                  f"<trial id>/stdout and stderr (`nastune experiment trials {result.exp_id}` lists them)",
-                  file=sys.stderr)
+        except ConfigError:  # no final result at all: say where to look (a finished run: in detail, below)
+            if not result.no_result:
+                print(f"no trial reported a final result yet; each trial's output is in "
+                      f"{result.exp_dir}/trials/<trial id>/stdout and stderr "
+                      f"(`nastune experiment trials {result.exp_id}` lists them)", file=sys.stderr)
+    if result.no_result:
+        print(_no_result(result), file=sys.stderr)
+        return 1
     if result.status != "DONE":
         print(f"continue it with: nastune resume {result.exp_id}", file=sys.stderr)
     return {"DONE": 0, "STOPPED": 130}.get(result.status, 1)

@@ -7,6 +7,13 @@ then ``receive_trial_result(pid, params, value, trial_job_id=...)`` (the ENAS co
 metric on a minibatch). Otherwise ``trial_end(pid, False, interrupted=True)``: not evaluated, not failed.
 Only then is the tuner asked for the next parameter, which is committed before it is answered.
 
+Prefetch (``trial_runtime.channel``): ``prefetch`` asks the tuner for the trial's next parameter while the
+current one is still training; it is committed and reserved for the trial but not current. The tuner learns
+the current one's result only when the trial sends ``activate`` for the reserved one (then the current one is
+finished as above). A prefetch the tuner cannot answer yet gets ``not_now`` at once instead of waiting: the
+trial then fetches normally. A reserved parameter never activated gets ``trial_end(pid, False,
+interrupted=True)`` when the trial ends.
+
 A mixin of :class:`nastuners.experiment.dispatcher.Dispatcher`, kept apart so the loop and the protocol can be
 read one at a time. Like the rest of the dispatcher it runs only on the event-loop thread.
 """
@@ -22,6 +29,9 @@ from nastuners.experiment.progress import Reporter
 from nastuners.experiment.store import Store
 from nastuners.experiment.trials import RunningTrial
 from nastuners.tuner import extract_value
+
+_NOT_MULTI_PHASE = ("this experiment is not multi-phase: a trial gets one parameter set "
+                    "(set multiPhase: true to fetch a new architecture per get_next_parameter())")
 
 
 class ChannelRequests:
@@ -52,7 +62,12 @@ class ChannelRequests:
             return self._fetch(conn, trial)
         if op == "report":
             return self._report(trial, message)
-        return {"ok": False, "error": f"unknown request {op!r}; expected 'fetch' or 'report'"}
+        if op == "prefetch":
+            return self._prefetch(trial)
+        if op == "activate":
+            return self._activate(trial, message)
+        return {"ok": False, "error": f"unknown request {op!r}; expected 'fetch', 'report', 'prefetch' or "
+                "'activate'"}
 
     def _fetch(self, conn: Connection, trial: RunningTrial) -> dict[str, Any] | None:
         if trial.fetched == 0:
@@ -60,9 +75,11 @@ class ChannelRequests:
             trial.order.append(trial.first_pid)
             return {"ok": True, "parameter_id": trial.first_pid, "parameters": trial.params[trial.first_pid]}
         if not self.config.multi_phase:
-            return {"ok": False, "error": "this experiment is not multi-phase: a trial gets one parameter "
-                    "set "
-                    "(set multiPhase: true to fetch a new architecture per get_next_parameter())"}
+            return {"ok": False, "error": _NOT_MULTI_PHASE}
+        if trial.prefetched is not None:  # a client that prefetched but fetches: give it the reserved one
+            pid = trial.prefetched
+            self._activate(trial, {"parameter_id": pid})
+            return {"ok": True, "parameter_id": pid, "parameters": trial.params[pid]}
         if self.stop is not None:
             return {"ok": False, "no_more": True, "error": "the experiment is stopping"}
         self._supersede(trial)  # idempotent: a deferred fetch retried later finds it done
@@ -81,6 +98,38 @@ class ChannelRequests:
         trial.order.append(pid)
         trial.fetched += 1
         return {"ok": True, "parameter_id": pid, "parameters": params}
+
+    def _prefetch(self, trial: RunningTrial) -> dict[str, Any]:
+        if not self.config.multi_phase:
+            return {"ok": False, "error": _NOT_MULTI_PHASE}
+        if trial.fetched == 0:
+            return {"ok": False, "error": "prefetch before the first fetch: fetch the first parameter first"}
+        if trial.prefetched is not None:
+            return {"ok": False, "error": f"parameter {trial.prefetched} was prefetched and not activated "
+                    "yet; activate it before prefetching another"}
+        if self.stop is not None:
+            return {"ok": False, "no_more": True, "error": "the experiment is stopping"}
+        try:
+            pid, params = self._generate(trial_job_id=trial.trial_id)
+        except NoSuggestionYet:
+            return {"ok": False, "not_now": True, "error": "the tuner waits for results; fetch when needed"}
+        except NoMoreTrialError as exc:
+            return {"ok": False, "no_more": True, "error": str(exc) or "the tuner has no more architectures"}
+        self.store.add_parameter(pid, trial.trial_id, params)
+        trial.params[pid] = params
+        trial.prefetched = pid
+        return {"ok": True, "parameter_id": pid, "parameters": params}
+
+    def _activate(self, trial: RunningTrial, message: dict[str, Any]) -> dict[str, Any]:
+        pid = message.get("parameter_id")
+        if trial.prefetched is None or pid != trial.prefetched:
+            held = "none" if trial.prefetched is None else f"parameter {trial.prefetched}"
+            return {"ok": False, "error": f"activate parameter {pid!r}: this trial holds {held} prefetched"}
+        self._supersede(trial)
+        trial.prefetched = None
+        trial.order.append(pid)
+        trial.fetched += 1
+        return {"ok": True}
 
     def _supersede(self, trial: RunningTrial) -> None:
         """Finish the trial's current parameter before it fetches the next one (see the module docstring)."""

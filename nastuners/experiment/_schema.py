@@ -49,7 +49,7 @@ class Checker:
     TRIAL_KEYS = ("command", "codeDir", "gpuNum", "nasMode", "nasModeArgs")
     TUNER_KEYS = ("builtinTunerName", "name", "classArgs", "includeIntermediateResults", "gpuIndices",
                   "gpuNum", "codeDir", "classFileName", "className")
-    NAS_MODE_ARGS = ("oneshot_dropout_rate", "darts_learning_rate", "darts_momentum")
+    NAS_MODE_ARGS = ("oneshot_dropout_rate", "darts_learning_rate", "darts_momentum", "enas_prefetch")
 
     def __init__(self, raw: dict[str, Any], source: str | None) -> None:
         self.raw = raw

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trial_runtime.channel import HEADER, MAX_FRAME, send_frame
+from trial_runtime.channel import HEADER, MAX_FRAME, frame
 
 __all__ = ["ChannelServer", "Connection"]
 
@@ -36,13 +36,24 @@ class Connection:
         self.buffer = bytearray()
         self.trial_id: str | None = None
         self.closed = False
+        self.held: list[bytes] | None = None  # answers collected while one read's requests are handled
 
     def send(self, message: dict[str, Any]) -> None:
         """Answer one request (a broken connection is ignored: the trial is gone)."""
         if self.closed:
             return
+        if self.held is not None:
+            self.held.append(frame(message))
+            return
         with contextlib.suppress(OSError):
-            send_frame(self.sock, message)
+            self.sock.sendall(frame(message))
+
+    def release(self) -> None:
+        """Send the held answers in one write (requests that arrived together are answered together)."""
+        held, self.held = self.held, None
+        if held and not self.closed:
+            with contextlib.suppress(OSError):
+                self.sock.sendall(b"".join(held))
 
 
 Handler = Callable[[Connection, dict[str, Any]], "dict[str, Any] | None"]
@@ -103,16 +114,21 @@ class ChannelServer:
             self.close(conn)
             return
         conn.buffer += data
-        while len(conn.buffer) >= HEADER.size and not conn.closed:
-            (size,) = HEADER.unpack_from(conn.buffer)
-            if size > MAX_FRAME:
-                self._refuse(conn, f"frame of {size} bytes exceeds the {MAX_FRAME}-byte limit")
-                return
-            if len(conn.buffer) < HEADER.size + size:
-                break
-            body = bytes(conn.buffer[HEADER.size:HEADER.size + size])
-            del conn.buffer[:HEADER.size + size]
-            self._dispatch(conn, body)
+        conn.held = []  # e.g. a prefetching trial's activate + prefetch: one wake-up, one answer write
+        try:
+            while len(conn.buffer) >= HEADER.size and not conn.closed:
+                (size,) = HEADER.unpack_from(conn.buffer)
+                if size > MAX_FRAME:
+                    conn.release()
+                    self._refuse(conn, f"frame of {size} bytes exceeds the {MAX_FRAME}-byte limit")
+                    return
+                if len(conn.buffer) < HEADER.size + size:
+                    break
+                body = bytes(conn.buffer[HEADER.size:HEADER.size + size])
+                del conn.buffer[:HEADER.size + size]
+                self._dispatch(conn, body)
+        finally:
+            conn.release()
 
     def _dispatch(self, conn: Connection, body: bytes) -> None:
         try:
@@ -140,6 +156,7 @@ class ChannelServer:
 
     def _refuse(self, conn: Connection, error: str) -> None:
         conn.send({"ok": False, "error": error})
+        conn.release()
         self.close(conn)
 
     def close(self, conn: Connection) -> None:

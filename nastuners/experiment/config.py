@@ -217,10 +217,23 @@ def _trial(c: Checker, section: Any, base_dir: Path) -> TrialSpec | None:
         c.problem("trial.codeDir", f"{code_dir!r} is not a directory (resolved to {code_path})")
     mode_args = c.get(section, "nasModeArgs", dict, prefix="trial.", default={}) or {}
     c.unknown_keys(mode_args, "trial.nasModeArgs.", c.NAS_MODE_ARGS)
+    _check_mode_args(c, mode_args)
     if command is None or nas_mode not in NAS_MODES:
         return None
     return TrialSpec(command=command, code_dir=str(code_path), nas_mode=nas_mode, nas_mode_args=mode_args,
                      gpu_num=c.get_int(section, "gpuNum", 0, 99999, prefix="trial.", default=0))
+
+
+def _check_mode_args(c: Checker, mode_args: dict[str, Any]) -> None:
+    """Each known ``nasModeArgs`` value, checked as the trial runtime will (that module imports no TF)."""
+    from trial_runtime.tensorflow import _config as mode_config
+
+    for name, value in mode_args.items():
+        if name in c.NAS_MODE_ARGS:
+            try:
+                mode_config.check(name, value, f"trial.nasModeArgs.{name}")
+            except ValueError as exc:
+                c.problem(f"trial.nasModeArgs.{name}", str(exc).split(": ", 1)[-1])
 
 
 def _tuner(c: Checker, section: Any, base_dir: Path) -> TunerSpec | None:

@@ -8,8 +8,8 @@ requests (``fetch``, ``report``, multi-phase supersession) are in :mod:`._reques
 When a trial ends, every parameter it fetched that is still open (no final result, not finished by a later
 fetch: at most its last one) gets ``trial_end(pid, False)``, then the trial itself gets NNI's
 ``trial_end(first_pid, success)``. Ends that say nothing about the architecture (the experiment stopped:
-``CANCELED``; the runner died: ``INTERRUPTED``; a succeeded trial's unused last parameter) carry
-``interrupted=True``.
+``CANCELED``; the runner died: ``INTERRUPTED``; a succeeded trial's unused last parameter; a prefetched
+parameter the trial never activated) carry ``interrupted=True``.
 """
 
 from __future__ import annotations
@@ -189,6 +189,8 @@ class Dispatcher(ChannelRequests):
         for pid in trial.order[1:]:  # multi-phase: the last parameter, unless it has a result
             if pid not in trial.finals and pid not in trial.ended:
                 self._tell_end(pid, success=False, interrupted=interrupted or status == "SUCCEEDED")
+        if trial.prefetched is not None:  # generated ahead, never trained: says nothing about it
+            self._tell_end(trial.prefetched, success=False, interrupted=True)
         self._tell_end(trial.first_pid, success=status == "SUCCEEDED", interrupted=interrupted)
         self._snapshot()
         self.reporter.event("trial_end", trial_id=trial.trial_id, status=status, message=message,

@@ -24,7 +24,7 @@ from nastuners.experiment.config import ExperimentConfig
 from nastuners.experiment.dispatcher import Dispatcher, takes_interrupted
 from nastuners.experiment.paths import experiments_root, find_experiment, link_experiment, new_id
 from nastuners.experiment.progress import Reporter
-from nastuners.experiment.store import Store
+from nastuners.experiment.store import Store, TrialRow
 from nastuners.experiment.trials import NOT_THE_ARCHITECTURE
 from nastuners.experiment.tuner_loader import build_tuner, resolve_tuner_name
 
@@ -34,10 +34,38 @@ log = logging.getLogger(__name__)
 
 
 class RunResult:
-    """What a finished run returns to the CLI."""
+    """What a finished run returns to the CLI.
 
-    def __init__(self, exp_id: str, exp_dir: Path, status: str, message: str | None) -> None:
+    ``results``: final results stored (all runs of the experiment); ``trials``: trial count per status;
+    ``failed``: the latest trial that ended without a result (for "look here" messages).
+    """
+
+    def __init__(self, exp_id: str, exp_dir: Path, status: str, message: str | None, *, results: int = 0,
+                 trials: dict[str, int] | None = None, failed: TrialRow | None = None) -> None:
         self.exp_id, self.exp_dir, self.status, self.message = exp_id, exp_dir, status, message
+        self.results, self.trials, self.failed = results, dict(trials or {}), failed
+
+    @property
+    def no_result(self) -> bool:
+        """Finished (``DONE``) without a single final result: every trial failed or reported nothing."""
+        return self.status == "DONE" and self.results == 0
+
+
+def _outcome(store: Store, exp_id: str, exp_dir: Path, status: str, message: str | None) -> RunResult:
+    """The run's result; a ``DONE`` experiment without any final result gets that said in its stored message
+    (the status stays ``DONE``: the run reached its end, and resume works as for any finished experiment)."""
+    rows = store.trials()
+    trials: dict[str, int] = {}
+    for row in rows:
+        trials[row.status] = trials.get(row.status, 0) + 1
+    results = len(store.metrics("final"))
+    ended = [row for row in reversed(rows) if row.status != "SUCCEEDED" and row.ended]
+    failed = next((row for row in ended if row.status == "FAILED"), ended[0] if ended else None)
+    if status == "DONE" and results == 0:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(trials.items())) or "no trial ran"
+        message = f"{message + '; ' if message else ''}no trial produced a result ({counts})"
+        store.set_status(status, message=message)
+    return RunResult(exp_id, exp_dir, status, message, results=results, trials=trials, failed=failed)
 
 
 class _NoTuner:
@@ -121,7 +149,7 @@ def _run(exp_id: str, exp_dir: Path, store: Store, config: ExperimentConfig, tun
         dispatcher = Dispatcher(exp_id=exp_id, exp_dir=exp_dir, store=store, config=config, tuner=tuner,
                                 code_dir=code_dir, reporter=reporter)
         status = dispatcher.run()
-        return RunResult(exp_id, exp_dir, status, dispatcher.end_message)
+        return _outcome(store, exp_id, exp_dir, status, dispatcher.end_message)
     finally:
         logging.getLogger("nastuners").removeHandler(handler)
         handler.close()

@@ -26,7 +26,8 @@ class RunningTrial:
     ``finals``: parameter ids with a final result, ``derived`` the subset taken from the last intermediate
     result when a multi-phase fetch superseded the parameter; ``ended``: superseded ids without any result
     (the tuner got ``trial_end(pid, False, interrupted=True)``); ``last_intermediate``: ``(pid, value)`` of
-    the last intermediate result reported for the current parameter.
+    the last intermediate result reported for the current parameter; ``prefetched``: a parameter generated
+    for the trial ahead of time and not yet activated (see :mod:`nastuners.experiment._requests`).
     """
 
     trial_id: str
@@ -40,6 +41,7 @@ class RunningTrial:
     derived: set[int] = field(default_factory=set)
     ended: set[int] = field(default_factory=set)
     last_intermediate: tuple[int, Any] | None = None
+    prefetched: int | None = None
     proc: TrialProcess | None = None
 
     @property

@@ -214,3 +214,20 @@ def test_cli_shows_the_enas_multiphase_notice_and_runs_multiphase(home: Path, tm
     assert "INFO" in err and "multiPhase enabled" in err
     stored = Store(tmp_path / "exp").experiment()["config"]
     assert stored["multi_phase"] is True, json.dumps(stored)
+
+
+def test_nas_mode_args_values_are_checked_when_the_config_is_read(tmp_path: Path) -> None:
+    """A wrong nasModeArgs value is refused by `nastune run` before any trial starts, with its path."""
+    from nastuners.exceptions import ConfigError
+    from nastuners.experiment.config import parse_config
+
+    raw = {"searchSpacePath": "s.json", "tuner": {"builtinTunerName": "random"},
+           "trial": {"command": "python3 t.py", "codeDir": ".", "nasMode": "enas_mode",
+                     "nasModeArgs": {"enas_prefetch": 1, "oneshot_dropout_rate": 1.5}}}
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, base_dir=tmp_path)
+    text = str(info.value)
+    assert "trial.nasModeArgs.enas_prefetch: enas_prefetch must be true or false, got 1" in text
+    assert "trial.nasModeArgs.oneshot_dropout_rate: oneshot_dropout_rate must be in [0, 1)" in text
+    raw["trial"]["nasModeArgs"] = {"enas_prefetch": False}
+    assert parse_config(raw, base_dir=tmp_path).trial.nas_mode_args == {"enas_prefetch": False}

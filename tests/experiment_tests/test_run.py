@@ -88,7 +88,7 @@ def test_multi_phase_trial_fetches_1000_architectures(home: Path, tmp_path: Path
 def test_second_fetch_without_multi_phase_is_an_error(home: Path, tmp_path: Path) -> None:
     """Without multiPhase a trial gets one parameter set; a second fetch fails with a clear error."""
     config = toy_config(tmp_path, maxTrialNum=1, trial={"command": "python3 trial.py --phases 2"})
-    assert run_cli("run", str(config), "--quiet") == 0
+    assert run_cli("run", str(config), "--quiet") == 1
     store = Store(only_experiment(home))
     (trial,) = store.trials()
     assert trial.status == "FAILED"
@@ -99,7 +99,7 @@ def test_wrong_token_is_refused(home: Path, tmp_path: Path) -> None:
     """A trial that presents another token is refused by the channel and fails."""
     config = toy_config(tmp_path, maxTrialNum=1,
                         trial={"command": "NASTUNE_TOKEN=0123456789abcdef python3 trial.py"})
-    assert run_cli("run", str(config), "--quiet") == 0
+    assert run_cli("run", str(config), "--quiet") == 1
     store = Store(only_experiment(home))
     (trial,) = store.trials()
     assert trial.status == "FAILED"
@@ -184,9 +184,9 @@ def test_experiment_dir_flag_is_relative_to_cwd_and_never_reuses_a_folder(home: 
 def test_experiment_without_any_result_says_where_to_look(home: Path, tmp_path: Path, capsys) -> None:
     """Every trial fails (a typo in the command): the summary points at the trials' stderr."""
     config = toy_config(tmp_path, trial={"command": "python3 trail.py"})
-    assert run_cli("run", str(config), "--quiet", "--max-trials", "2") == 0
+    assert run_cli("run", str(config), "--quiet", "--max-trials", "2") == 1
     exp = only_experiment(home)
     captured = capsys.readouterr()
     assert "best:" not in captured.out
-    assert f"no trial reported a final result; each trial's output is in {exp}/trials/" in captured.err
+    assert f"each trial's output: {exp}/trials/<trial id>/stdout and stderr" in captured.err
     assert [t.status for t in Store(exp).trials()] == ["FAILED", "FAILED"]

@@ -1,5 +1,6 @@
 """The shipped enas configs fit their search space: enas fetches one architecture per training step and the
-random tuner never repeats one, so ``steps x maxTrialNum`` above the space's size fails the last trial."""
+random tuner never repeats one, so ``steps x maxTrialNum`` above the space's size fails the last trial. With
+prefetching (the default) each trial also takes one architecture it never trains: ``steps + 1`` per trial."""
 
 from __future__ import annotations
 
@@ -26,5 +27,6 @@ def test_enas_config_budget_fits_the_space(config: Path) -> None:
     doc = yaml.safe_load(config.read_text())
     steps = int(re.search(r"--steps (\d+)", doc["trial"]["command"]).group(1))  # type: ignore[union-attr]
     space = SearchSpace.from_json(generate_search_space(config.parent / doc["trial"]["codeDir"]))
-    assert steps * doc["maxTrialNum"] <= space.cardinality, (
-        f"{config.name}: {steps} steps x {doc['maxTrialNum']} trials > {space.cardinality} architectures")
+    assert (steps + 1) * doc["maxTrialNum"] <= space.cardinality, (
+        f"{config.name}: ({steps} steps + 1 prefetched) x {doc['maxTrialNum']} trials > "
+        f"{space.cardinality} architectures")

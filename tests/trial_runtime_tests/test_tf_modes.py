@@ -67,6 +67,14 @@ def test_enas_selects_each_fetched_architecture_tf1(tf1: dict, case: str) -> Non
     assert result["pids"] == [0, 1, 2]
 
 
+def test_enas_updates_prefetch_unless_switched_off(tf1: dict) -> None:
+    """Every enas update asks a prefetching platform (the experiment channel) for the next architecture too;
+    ``configure(enas_prefetch=False)`` fetches synchronously. The architectures loaded are the same."""
+    result = _ok(tf1["enas_prefetch_flag"])
+    assert result["flags"] == [True, True, True, False, False]
+    assert result["values"] == R3 + R3[:2]
+
+
 def test_enas_updates_do_not_grow_the_graph(tf1: dict) -> None:
     """Loading an architecture feeds prebuilt assign ops: the graph does not grow per minibatch."""
     assert _ok(tf1["enas_native"])["graph_growth"] == 0

@@ -65,7 +65,7 @@ def _accumulators(tf: Any, layers: list[Layer]) -> tuple[list[Any], list[Any]]:
 
 
 def _step_ops(tf: Any, layers: list[Layer], accums: list[Any], grads: list[Any]) -> list[Any]:
-    lr, momentum = _config.get("darts_learning_rate"), _config.get("darts_momentum")
+    lr, momentum = float(_config.get("darts_learning_rate")), float(_config.get("darts_momentum"))
     ops = []
     for layer, accum, grad in zip(layers, accums, grads, strict=True):
         if grad is None:  # this layer does not influence the loss

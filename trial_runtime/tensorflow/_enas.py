@@ -150,20 +150,43 @@ def update(tf: Any, session: Any) -> None:
                f"{'this eager program' if key is EAGER else 'the session graph'}; build the model first")
         raise RuntimeError(msg)
     params = _params.architecture_to_load("enas_mode")
-    values = []
-    for layer in layers:
-        op, inputs = _params.layer_choice(params, layer)
-        mask = [name in inputs for name in layer.inputs]
-        values.append((layer, op, mask))
-        _log.debug("%s_%s: layer: %s, optional inputs: %s", layer.mutable_id, layer.layer_id,
-                  layer.choices[op], inputs)
+    values = [_signal_values(params, layer) for layer in layers]
     if key is EAGER:
-        for layer, op, mask in values:
+        for layer, (op, mask) in zip(layers, values, strict=True):
             layer.extra["op_index"].assign(op)
             layer.extra["input_mask"].assign(mask)
         return
-    _loader(session, layers)(*[array for _, op, mask in values
-                                for array in (np.asarray(op, np.int32), np.asarray(mask, np.bool_))])
+    _loader(session, layers)(*[array for pair in values for array in pair])
+
+
+_CACHED_CHOICES = 4096  # per layer; beyond that choices are validated every time (still correct, slower)
+
+
+def _signal_values(params: Mapping[str, Any], layer: Layer) -> tuple[Any, Any]:
+    """``(op_index, input_mask)`` arrays of ``layer`` in ``params``, validated as classic_mode does.
+
+    Runs once per layer and update, so a native entry already seen and validated for this layer is looked up
+    (``(chosen_layer, chosen_inputs)`` -> arrays) instead of validated again; anything else (converted keys,
+    a new or invalid choice) goes through :func:`_params.layer_choice`, which raises the clear errors.
+    """
+    cache = layer.extra.setdefault("signal_values", {})
+    memo: tuple[Any, ...] | None
+    try:
+        entry = params[layer.mutable_id][layer.layer_id]
+        memo = (entry["chosen_layer"], tuple(entry.get("chosen_inputs", ())))
+        hit = cache.get(memo)
+    except (KeyError, TypeError, AttributeError):  # not the native format, or unhashable values
+        memo = hit = None
+    if hit is not None:
+        return hit
+    op, inputs = _params.layer_choice(params, layer)
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug("%s_%s: layer: %s, optional inputs: %s", layer.mutable_id, layer.layer_id,
+                   layer.choices[op], inputs)
+    arrays = (np.asarray(op, np.int32), np.asarray([name in inputs for name in layer.inputs], np.bool_))
+    if memo is not None and len(cache) < _CACHED_CHOICES:
+        cache[memo] = arrays
+    return arrays
 
 
 _loaders: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], Any]] = weakref.WeakKeyDictionary()

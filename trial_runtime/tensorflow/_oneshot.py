@@ -44,7 +44,7 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
     layers = layers_of(key)
     where = f"{mutable_id}/{layer_id}"
     names = list(optional_inputs)
-    r = _config.get("oneshot_dropout_rate")
+    r = float(_config.get("oneshot_dropout_rate"))
     training = _training_flag(tf, key)
     layer = layers.get((mutable_id, layer_id))
     if layer is None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from nastuners.exceptions import ChoiceError, Issue, NoMoreTrialError
 
+from . import _config
 from ._layers import Layer
 
 _last_loaded: list[Any] = [None]
@@ -27,18 +28,21 @@ def architecture_to_load(mode: str) -> dict[str, Any]:
 
     params = runtime_params.current()
     if params is None or params is _last_loaded[0]:
-        params = next_parameter(mode)
+        params = next_parameter(mode, prefetch=mode == "enas_mode" and bool(_config.get("enas_prefetch")))
     _last_loaded[0] = params
     return _check_mapping(params, mode)
 
 
-def next_parameter(mode: str) -> dict[str, Any]:
-    """Fetch the next architecture (multi-phase) and make it current; exhaustion is a clear error."""
+def next_parameter(mode: str, *, prefetch: bool = False) -> dict[str, Any]:
+    """Fetch the next architecture (multi-phase) and make it current; exhaustion is a clear error.
+
+    ``prefetch``: request the one after it now (experiment channel), so the next update need not wait.
+    """
     from trial_runtime import _params as runtime_params
     from trial_runtime._platform import NoParametersError
 
     try:
-        params = runtime_params.fetch_next()
+        params = runtime_params.fetch_next(prefetch=prefetch)
     except NoMoreTrialError as exc:
         msg = f"training_update({mode!r}): the tuner has no more architectures for this trial ({exc})"
         raise NoMoreTrialError(msg) from exc

@@ -45,3 +45,27 @@ class SweepTuner:
 class CycleTuner(SweepTuner):
     def generate_parameters(self, parameter_id, **kwargs):
         return arch(parameter_id)
+
+
+class LogTuner(CycleTuner):
+    """``CycleTuner`` that appends every verb the runner calls, as a JSON line, to the file ``log``."""
+
+    def __init__(self, log, optimize_mode="maximize"):
+        super().__init__(optimize_mode)
+        self.log = log
+
+    def _write(self, *call):
+        import json
+
+        with open(self.log, "a") as fh:
+            fh.write(json.dumps(list(call)) + "\n")
+
+    def generate_parameters(self, parameter_id, **kwargs):
+        self._write("generate", parameter_id)
+        return super().generate_parameters(parameter_id, **kwargs)
+
+    def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+        self._write("receive", parameter_id, value)
+
+    def trial_end(self, parameter_id, success, interrupted=False):
+        self._write("end", parameter_id, success, interrupted)

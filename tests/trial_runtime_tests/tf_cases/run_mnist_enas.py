@@ -20,6 +20,7 @@ import tensorflow.compat.v1 as tf
 from _harness import main, nni, use_parameters
 
 from nastuners.annotation import expand
+from trial_runtime.datasets import load
 
 tf.disable_eager_execution()
 
@@ -28,7 +29,6 @@ STEPS = 15
 OUT = Path(tempfile.mkdtemp(prefix="mnist_enas_"))
 expand(EXAMPLE, OUT / "classic_mode", nas_mode="classic_mode")
 (BLOCK,) = expand(EXAMPLE, OUT / "enas_mode", nas_mode="enas_mode")  # one block, its id from the line number
-sys.path.insert(0, str(OUT / "enas_mode"))  # data.py
 
 
 def _module(mode: str) -> Any:
@@ -39,7 +39,7 @@ def _module(mode: str) -> Any:
 
 
 ENAS, CLASSIC = _module("enas_mode"), _module("classic_mode")
-X_TRAIN, Y_TRAIN, _, _ = sys.modules["data"].load()
+X_TRAIN, Y_TRAIN, _, _ = load()
 
 
 def architecture(ops: list[str], conv2_inputs: list[str], pool2_inputs: list[str]) -> dict[str, Any]:

@@ -65,6 +65,39 @@ def enas_started() -> dict[str, Any]:
     return run("enas_mode", 3)
 
 
+class _PrefetchingPlatform:
+    """Serves R3_NATIVE like the experiment channel would, recording each fetch's ``prefetch`` flag."""
+
+    trial_id = experiment_id = "T"
+    sequence_id = 0
+    can_prefetch = True
+
+    def __init__(self) -> None:
+        self.flags: list[bool] = []
+
+    def fetch(self, prefetch: bool = False) -> tuple[int, dict[str, Any]]:
+        self.flags.append(prefetch)
+        return len(self.flags) - 1, R3_NATIVE[(len(self.flags) - 1) % len(R3_NATIVE)]
+
+    def report(self, kind: str, value: Any, parameter_id: Any) -> None:
+        pass
+
+
+def enas_prefetch_flag() -> dict[str, Any]:
+    """enas' updates ask a platform that can prefetch to do so, unless enas_prefetch is false."""
+    from trial_runtime import _platform
+
+    platform = _PrefetchingPlatform()
+    _platform.reset(platform)
+    first = run("enas_mode", 3)
+    tf_modes.configure(enas_prefetch=False)
+    try:
+        second = run("enas_mode", 2)
+    finally:
+        tf_modes.configure(enas_prefetch=True)
+    return {"flags": platform.flags, "values": first["values"] + second["values"]}
+
+
 def enas_exhausted() -> dict[str, Any]:
     use_parameters(R3_NATIVE[:2])
     return run("enas_mode", 3)
@@ -304,4 +337,4 @@ def no_tf() -> dict[str, Any]:
 if __name__ == "__main__":
     main({name: obj for name, obj in dict(globals()).items()
           if callable(obj) and getattr(obj, "__module__", None) == "__main__"
-          and name not in {"build", "run", "main"}})
+          and name not in {"build", "run", "main"} and not name.startswith("_")})
