@@ -115,6 +115,7 @@ def test_runner_refuses_protocol_misuse(home: Path, tmp_path: Path) -> None:
     (trial,) = Store(only_experiment(home)).trials()
     lines = (Path(trial.trial_dir) / "stdout").read_text().splitlines()
     assert lines == ["activate parameter 99: this trial holds none prefetched", "1",
-                     "parameter 1 was prefetched and not activated yet; activate it before prefetching another",
+                     "parameter 1 was prefetched and not activated yet; "
+                     "activate it before prefetching another",
                      "{'ok': True}",
                      "unknown request 'nonsense'; expected 'fetch', 'report', 'prefetch' or 'activate'"]
