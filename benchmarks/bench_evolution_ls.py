@@ -7,6 +7,7 @@ architecture with the best observed value; the figure is the incumbent's mean te
 flight and results come back in random order.
 
     python benchmarks/bench_evolution_ls.py --repeats 300 --workers 1 4
+    python benchmarks/bench_evolution_ls.py --repeats 1000 --first-seed 1000 --procs 1 --tuners local_search
     python benchmarks/bench_evolution_ls.py --cost      # tuner cost per trial vs random, 200-trial runs
 
 Uses at most 2 processes (``--procs``). The accuracy table of docs/benchmarks/evolution.md comes from the
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tuners", nargs="+", default=["random", "evolution", "local_search"])
     ap.add_argument("--benches", nargs="+", default=[f"nb201-{d}" for d in NB201_SETS] + ["macro-cifar10"])
     ap.add_argument("--repeats", type=int, default=100)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="repeats use seeds first..first+repeats-1 (fresh seeds to confirm a choice)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1])
     ap.add_argument("--budget", type=int, default=max(BUDGETS))
     ap.add_argument("--procs", type=int, default=2, choices=(1, 2))
@@ -173,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         cost_table()
         return 0
     jobs = [(t, b, args.budget, w, s) for t in args.tuners for b in args.benches for w in args.workers
-            for s in range(args.repeats)]
+            for s in range(args.first_seed, args.first_seed + args.repeats)]
     started = time.perf_counter()
     if args.procs == 1:
         results = [_job(j) for j in jobs]

@@ -13,6 +13,8 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from ..exceptions import ChoiceError, NoMoreTrialError
 from ..space import SearchSpace, Vector
 from ..tuner import Tuner
@@ -63,6 +65,10 @@ class Moves:
                 new += 1
         return vector[:i] + (new,) + vector[i + 1:]
 
+    def neighbourhood_size(self, vector: Vector) -> int:
+        """Number of one-decision neighbours of ``vector`` (without building them)."""
+        return sum(len(self.alternatives(i, vector[i])) for i in self.mutable)
+
     def neighbours(self, vector: Vector) -> list[Vector]:
         """Every one-decision neighbour of ``vector`` (decision order, then category order)."""
         out: list[Vector] = []
@@ -92,23 +98,40 @@ def sample_unseen(space: SearchSpace, rng: random.Random, seen: set[Vector] | di
     return space.unindex(unseen[rng.randrange(len(unseen))])
 
 
-def rank_effects(results: list[tuple[Vector, float]], shrink: float = 2.0) -> dict[tuple[int, int], float]:
+def rank_effects(results: list[tuple[Vector, float]], shrink: float = 2.0,
+                 sweeps: int = 0) -> dict[tuple[int, int], float]:
     """Additive per-decision model of ``results``: ``(decision, category) -> effect``.
 
     Each result is replaced by its centred rank (in [-0.5, 0.5]: robust to outliers and to the scale of the
-    objective); the effect of category ``c`` of decision ``i`` is the sum of the centred ranks of the results
-    having it, divided by their count plus ``shrink`` (rarely seen categories stay near 0).
+    objective). ``sweeps=0``: the effect of category ``c`` of decision ``i`` is the sum of the centred ranks
+    of the results having it, divided by their count plus ``shrink`` (rarely seen categories stay near 0).
+    ``sweeps >= 1``: the same shrunk means fitted jointly by backfitting (each decision in turn on the ranks
+    minus the other decisions' effects, ``sweeps`` passes), so a category is not credited for the good
+    categories it was evaluated with (results near a climb's centre share most of its decisions).
+    Only categories present in ``results`` get an entry (ties in value keep the order of ``results``).
     """
     n = len(results)
-    order = sorted(range(n), key=lambda k: results[k][1])
-    total: dict[tuple[int, int], float] = {}
-    count: dict[tuple[int, int], int] = {}
-    for rank, k in enumerate(order):
-        centred = (rank + 0.5) / n - 0.5
-        for key in enumerate(results[k][0]):
-            total[key] = total.get(key, 0.0) + centred
-            count[key] = count.get(key, 0) + 1
-    return {key: t / (count[key] + shrink) for key, t in total.items()}
+    if not n:
+        return {}
+    vectors = np.array([v for v, _ in results], dtype=np.intp).reshape(n, -1)
+    target = np.empty(n)
+    target[np.argsort(np.array([f for _, f in results]), kind="stable")] = (np.arange(n) + 0.5) / n - 0.5
+    columns = list(vectors.T)
+    counts = [np.bincount(col) for col in columns]
+    if sweeps <= 0:
+        effects = [np.bincount(col, weights=target) / (cnt + shrink)
+                   for col, cnt in zip(columns, counts, strict=True)]
+    else:
+        effects = [np.zeros(len(cnt)) for cnt in counts]
+        fitted = np.zeros(n)  # the model's prediction of each result
+        for _ in range(sweeps):
+            for i, col in enumerate(columns):
+                old = effects[i][col]
+                new = effects[i] = np.bincount(col, weights=target - fitted + old, minlength=len(counts[i])) \
+                    / (counts[i] + shrink)
+                fitted += new[col] - old
+    return {(i, int(c)): float(eff[c]) for i, (eff, cnt) in enumerate(zip(effects, counts, strict=True))
+            for c in np.flatnonzero(cnt)}
 
 
 def model_guided_sample(space: SearchSpace, rng: random.Random, seen: set[Vector] | dict[Vector, Any],

@@ -41,3 +41,12 @@ class TestLocalSearchFromRegistryContract(TunerContract):
     @pytest.fixture
     def tuner_factory(self) -> TunerFactory:
         return registry_factory("local_search")
+
+
+class TestLocalSearchPaperContract(TunerContract):
+    """The paper's setting (random neighbour order, random starts) stays reachable and keeps the contract."""
+
+    @pytest.fixture
+    def tuner_factory(self) -> TunerFactory:
+        return functools.partial(LocalSearchTuner, initial_samples=3, restart_samples=1, start_candidates=1,
+                                 neighbour_order="random")
