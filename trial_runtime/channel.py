@@ -11,7 +11,7 @@ gets exactly one answer ``{"ok": true, ...}`` or ``{"ok": false, "error": "...",
 request is ``{"op": "hello", "token": ..., "trial_id": ...}``; then ``fetch`` and ``report``. A report is
 answered only after the runner has committed it to the experiment database. Answers come in request order.
 
-Prefetch (multi-phase, used by enas_mode's per-minibatch ``training_update``): ``{"op": "prefetch"}`` asks for
+Prefetch (multi-phase; enas' ``training_update`` with ``enas_prefetch``): ``{"op": "prefetch"}`` asks for
 the next architecture *without* finishing the current one; it is answered at once with the parameter (reserved
 for this trial, not current yet) or ``{"ok": false, "not_now": true}`` when the tuner cannot propose before
 more results are in (it is never deferred). ``{"op": "activate", "parameter_id": N}`` makes the prefetched

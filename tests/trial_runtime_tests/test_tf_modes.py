@@ -67,12 +67,13 @@ def test_enas_selects_each_fetched_architecture_tf1(tf1: dict, case: str) -> Non
     assert result["pids"] == [0, 1, 2]
 
 
-def test_enas_updates_prefetch_unless_switched_off(tf1: dict) -> None:
-    """Every enas update asks a prefetching platform (the experiment channel) for the next architecture too;
-    ``configure(enas_prefetch=False)`` fetches synchronously. The architectures loaded are the same."""
+def test_enas_updates_prefetch_only_when_switched_on(tf1: dict) -> None:
+    """By default every enas update fetches synchronously (NNI's multi-phase order); with
+    ``configure(enas_prefetch=True)`` each update also asks a prefetching platform (the experiment channel)
+    for the next architecture. The architectures loaded are the same."""
     result = _ok(tf1["enas_prefetch_flag"])
-    assert result["flags"] == [True, True, True, False, False]
-    assert result["values"] == R3 + R3[:2]
+    assert result["flags"] == [False, False, True, True, True]
+    assert result["values"] == R3[:2] + [R3[2], R3[0], R3[1]]
 
 
 def test_enas_updates_do_not_grow_the_graph(tf1: dict) -> None:

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 DEFAULTS: dict[str, float | bool] = {
-    "oneshot_dropout_rate": 0.01, "darts_learning_rate": 0.025, "darts_momentum": 0.9, "enas_prefetch": True,
+    "oneshot_dropout_rate": 0.01, "darts_learning_rate": 0.025, "darts_momentum": 0.9, "enas_prefetch": False,
 }
 _FLAGS = ("enas_prefetch",)
 ENV = "NASTUNE_NAS_MODE_ARGS"

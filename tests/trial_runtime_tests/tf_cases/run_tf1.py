@@ -84,17 +84,18 @@ class _PrefetchingPlatform:
 
 
 def enas_prefetch_flag() -> dict[str, Any]:
-    """enas' updates ask a platform that can prefetch to do so, unless enas_prefetch is false."""
+    """enas' updates fetch synchronously by default; with enas_prefetch they ask a platform that can
+    prefetch (the experiment channel) for the next architecture too."""
     from trial_runtime import _platform
 
     platform = _PrefetchingPlatform()
     _platform.reset(platform)
-    first = run("enas_mode", 3)
-    tf_modes.configure(enas_prefetch=False)
+    first = run("enas_mode", 2)
+    tf_modes.configure(enas_prefetch=True)
     try:
-        second = run("enas_mode", 2)
+        second = run("enas_mode", 3)
     finally:
-        tf_modes.configure(enas_prefetch=True)
+        tf_modes.configure(enas_prefetch=False)
     return {"flags": platform.flags, "values": first["values"] + second["values"]}
 
 
