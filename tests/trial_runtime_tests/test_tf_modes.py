@@ -122,6 +122,9 @@ def test_enas_tf1_runs_only_the_chosen_branch_and_keeps_input_gradients(tf1: dic
     assert result["runs"] == [0.0, 4.0, 3.0]
     assert result["weights"] == [1.0, -2.5, 2.0]
     assert result["grad_x"] == [6.0, 3.0]  # 6 * d mean(3 w x) / dx = 3 w, then w
+    # both branches of the outer conditional read x through one Switch (TF1 conditionals give each branch
+    # its own, whose gradients add an x-sized zero tensor for the side not taken, then sum the two)
+    assert result["switches_on_x"] == 1
 
 def test_built_mode_names_the_mode_and_enas_loads_through_any_session(tf1: dict) -> None:
     """built_mode tells the modes apart (None without nastune layers); each session gets its own loader."""

@@ -91,7 +91,8 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
     index = tf.convert_to_tensor(layer.extra["op_index"])
     name = var_name(mutable_id, layer_id, "select").replace("/", "_")
     if key is not EAGER and not getattr(tf.compat.v1.get_default_graph(), "building_function", False):
-        output = _select_in_graph(tf, index, branches, name)
+        shared = [t for t in [*fixed_inputs, chosen] if isinstance(t, tf.Tensor)]
+        output = _select_in_graph(tf, index, branches, name, shared)
     else:
         output = tf.switch_case(index, branches, name=name)
     if len(traced) > 1:
@@ -101,13 +102,20 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
     return output
 
 
-def _select_in_graph(tf: Any, index: Any, branches: list[Any], name: str) -> Any:
+def _select_in_graph(tf: Any, index: Any, branches: list[Any], name: str, shared: list[Any]) -> Any:
     """TF1 graph: ``branches[index]`` (the last one when out of range, as ``switch_case``).
 
     A chain of ``n - 1`` TF1 conditionals (``index == 0``, else ``index == 1``, ...), built with control flow
     v2 switched off for the duration of the build only (public ``tf.compat.v1`` switch, restored after; the
     candidate ops' own conditionals and loops are built in TF1 style too). Each branch is built in the
     caller's name scope, so candidate variables keep the names they have under ``switch_case``.
+
+    ``shared``: the layer's input tensors (fixed inputs, the masked optional inputs). A TF1 conditional gives
+    each of its two branches its own ``Switch`` of a captured tensor, and the gradient of each such switch
+    adds a zero tensor of the input's size for the side not taken, then sums the two (``Fill`` + ``AddN`` of
+    activation size per input and level, the largest cost of the enas graph at larger batches). Here both
+    branches of a level read the input through one ``Switch`` (see :func:`_share_switch`): its gradient is
+    the ``Merge`` of the two sides, only one of which runs.
     """
     v1 = tf.compat.v1
     graph = v1.get_default_graph()
@@ -117,19 +125,68 @@ def _select_in_graph(tf: Any, index: Any, branches: list[Any], name: str) -> Any
         with graph.name_scope(f"{outer}/" if outer else ""):
             return branches[i]()
 
-    def chain(i: int) -> Any:
+    def chain(i: int, current: list[Any]) -> Any:
         if i == len(branches) - 1:
             return call(i)
-        return v1.cond(tf.equal(index, i), functools.partial(call, i), functools.partial(chain, i + 1))
+        pred = tf.equal(index, i)
+        switches = [_switch(tf, t, pred) for t in current]
+
+        def taken() -> Any:
+            _share_switch(graph, shared, switches, 1)
+            return call(i)
+
+        def not_taken() -> Any:
+            _share_switch(graph, shared, switches, 0)
+            return chain(i + 1, [t if sw is None else sw[0] for sw, t in zip(switches, current, strict=True)])
+
+        return v1.cond(pred, taken, not_taken)
 
     was_v2 = v1.control_flow_v2_enabled()
     v1.disable_control_flow_v2()
     try:
         with tf.name_scope(name):
-            return chain(0)
+            return chain(0, shared)
     finally:
         if was_v2:
             v1.enable_control_flow_v2()
+
+
+def _switch(tf: Any, tensor: Any, pred: Any) -> Any:
+    """``(false, true)`` outputs of one ``Switch`` of ``tensor`` on ``pred`` (``None``: no gradient)."""
+    if not tensor.dtype.is_floating:  # no gradient to save; the conditional captures it as usual
+        return None
+    from tensorflow.python.ops import control_flow_ops  # TF1 control flow (tensorflow.compat.v1)
+
+    with tf.control_dependencies(None):
+        return control_flow_ops.switch(tensor, pred)
+
+
+def _share_switch(graph: Any, shared: list[Any], switches: list[Any], side: int) -> None:
+    """Make the branch being built (side 1: taken, 0: not taken) read each ``shared`` tensor through
+    ``switches`` instead of a ``Switch`` of its own.
+
+    Uses TF1's ``CondContext`` bookkeeping the way its ``AddValue`` does for a captured tensor (``_values``,
+    ``_external_values``, the switch's control-flow context): a version of TensorFlow without it leaves the
+    conditional capturing as usual (correct, only slower).
+    """
+    context = graph._get_control_flow_context()  # the CondContext of this branch
+    try:
+        values, external = context._values, context._external_values
+    except AttributeError:
+        return
+    for tensor, pair in zip(shared, switches, strict=True):
+        if pair is None:
+            continue
+        out = pair[side]
+        if side == 1:
+            out.op._set_control_flow_context(context)  # its gradient is then a cond merge
+            graph.prevent_fetching(out.op)
+        ctx = context
+        while ctx is not None:
+            ctx._values.add(out.name)
+            ctx = ctx._outer_context
+        values.add(tensor.name)
+        external[tensor.name] = out
 
 
 def _check_eager_shape(layer: Layer, output: Any, where: str) -> None:
