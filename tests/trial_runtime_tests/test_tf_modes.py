@@ -76,6 +76,21 @@ def test_enas_updates_prefetch_only_when_switched_on(tf1: dict) -> None:
     assert result["values"] == R3[:2] + [R3[2], R3[0], R3[1]]
 
 
+def test_enas_chosen_inputs_are_a_masked_tensor_in_declaration_order(tf1: dict) -> None:
+    """nni-compat §10.2: the op gets the chosen optional inputs as one [m, ...] tensor, m dynamic, in
+    declaration order whatever the order (or repeats) in the choice; gradients reach exactly the chosen ones
+    (the op weights position j by j + 1)."""
+    result = _ok(tf1["enas_chosen_inputs_tensor"])
+    assert result["static_shape"] == [None, 2, 3]
+    assert result["results"] == [
+        {"chosen": [], "y": 1.0, "grad": [0.0, 0.0]},
+        {"chosen": [100.0], "y": 101.0, "grad": [1.0, 0.0]},
+        {"chosen": [1000.0], "y": 1001.0, "grad": [0.0, 1.0]},
+        {"chosen": [100.0, 1000.0], "y": 2101.0, "grad": [1.0, 2.0]},  # ["b", "a"] -> a first
+        {"chosen": [100.0, 1000.0], "y": 2101.0, "grad": [1.0, 2.0]},  # repeats collapse
+    ]
+
+
 def test_enas_updates_do_not_grow_the_graph(tf1: dict) -> None:
     """Loading an architecture feeds prebuilt assign ops: the graph does not grow per minibatch."""
     assert _ok(tf1["enas_native"])["graph_growth"] == 0

@@ -99,6 +99,33 @@ def enas_prefetch_flag() -> dict[str, Any]:
     return {"flags": platform.flags, "values": first["values"] + second["values"]}
 
 
+def enas_chosen_inputs_tensor() -> dict[str, Any]:
+    """The chosen optional inputs as the op sees them, and d loss / d each input, for several choices."""
+    docs = [native(0, inputs) for inputs in ([], ["a"], ["b"], ["b", "a"], ["a", "b", "a"])]
+    use_parameters(docs)
+    seen = []
+    with tf.Graph().as_default():
+        x = tf.ones([2, 3])
+        a, b = tf.fill([2, 3], 100.0), tf.fill([2, 3], 1000.0)
+
+        def op(inputs: list[Any]) -> Any:
+            seen.append(inputs[1])
+            weights = tf.reshape(tf.range(1.0, 1.0 + tf.cast(tf.shape(inputs[1])[0], tf.float32)), [-1, 1, 1])
+            return tf.add_n(inputs[0]) + tf.reduce_sum(inputs[1] * weights, axis=0)  # position-weighted
+
+        y = nni.mutable_layer(BLOCK, LAYER, {name: op for name in CHOICES}, {name: {} for name in CHOICES},
+                              [x], {"a": a, "b": b}, [0, 3], "enas_mode", tensorflow)
+        grads = tf.gradients(tf.reduce_sum(y), [a, b])
+        out = []
+        with tf.Session() as sess:
+            for _ in docs:
+                nni.training_update("enas_mode", tf=tf, session=sess)
+                chosen, value, (ga, gb) = sess.run([seen[0], y, grads])
+                out.append({"chosen": chosen[:, 0, 0].tolist(), "y": float(value[0, 0]),
+                            "grad": [float(ga[0, 0]), float(gb[0, 0])]})
+    return {"results": out, "static_shape": seen[0].shape.as_list()}
+
+
 def enas_exhausted() -> dict[str, Any]:
     use_parameters(R3_NATIVE[:2])
     return run("enas_mode", 3)
