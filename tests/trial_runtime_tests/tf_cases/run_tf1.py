@@ -215,7 +215,8 @@ def enas_runs_only_the_chosen_branch() -> dict[str, Any]:
             values = sess.run({"runs": runs, "weights": weights})
         switches = sum(1 for o in tf.get_default_graph().get_operations()
                        if o.type == "Switch" and o.inputs[0] is x)
-    return {**{k: np.array(v).tolist() for k, v in values.items()}, "grad_x": grads, "switches_on_x": switches}
+    return {**{k: np.array(v).tolist() for k, v in values.items()}, "grad_x": grads,
+            "switches_on_x": switches}
 
 def darts() -> dict[str, Any]:
     use_parameters(None)
