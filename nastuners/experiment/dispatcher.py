@@ -97,6 +97,10 @@ class Dispatcher(ChannelRequests):
             self.server.shutdown()
             signals.close()
         status = self.stop or "DONE"
+        if status == "DONE" and not self.store.count_metrics("final"):
+            counts = ", ".join(f"{n} {s}" for s, n in sorted(self.store.status_counts().items()))
+            self.end_message = (f"{self.end_message + '; ' if self.end_message else ''}"
+                                f"no trial produced a result ({counts or 'no trial ran'})")
         self._snapshot()
         self.store.set_status(status, message=self.end_message)
         self.reporter.event("experiment_end", status=status, message=self.end_message)

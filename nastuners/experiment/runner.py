@@ -52,19 +52,14 @@ class RunResult:
 
 
 def _outcome(store: Store, exp_id: str, exp_dir: Path, status: str, message: str | None) -> RunResult:
-    """The run's result; a ``DONE`` experiment without any final result gets that said in its stored message
-    (the status stays ``DONE``: the run reached its end, and resume works as for any finished experiment)."""
+    """The run's result. A ``DONE`` experiment without any final result says so in its message (set by the
+    dispatcher, stored and in the ``experiment_end`` event); the status stays ``DONE``: the run reached its
+    end, and resume works as for any finished experiment."""
     rows = store.trials()
-    trials: dict[str, int] = {}
-    for row in rows:
-        trials[row.status] = trials.get(row.status, 0) + 1
-    results = len(store.metrics("final"))
+    trials = store.status_counts()
+    results = store.count_metrics("final")
     ended = [row for row in reversed(rows) if row.status != "SUCCEEDED" and row.ended]
     failed = next((row for row in ended if row.status == "FAILED"), ended[0] if ended else None)
-    if status == "DONE" and results == 0:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(trials.items())) or "no trial ran"
-        message = f"{message + '; ' if message else ''}no trial produced a result ({counts})"
-        store.set_status(status, message=message)
     return RunResult(exp_id, exp_dir, status, message, results=results, trials=trials, failed=failed)
 
 

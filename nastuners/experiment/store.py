@@ -183,7 +183,16 @@ class Store:
         (n,) = self.db.execute(f"SELECT COUNT(*) FROM trials WHERE status IN ({marks})", statuses).fetchone()
         return int(n)
 
+    def status_counts(self) -> dict[str, int]:
+        """Number of trials per status."""
+        rows = self.db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status")
+        return {str(status): int(n) for status, n in rows}
+
     # metrics ------------------------------------------------------------------------------------------------
+    def count_metrics(self, kind: str) -> int:
+        (n,) = self.db.execute("SELECT COUNT(*) FROM metrics WHERE kind=?", (kind,)).fetchone()
+        return int(n)
+
     def add_metric(self, trial_id: str, parameter_id: int, kind: str, value: Any) -> int:
         cur = self._write("INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created) "
                           "VALUES (?,?,?,?,?,?)",

@@ -71,6 +71,7 @@ def test_only_silent_trials_count_as_no_result(home: Path, tmp_path: Path, capsy
     captured = capsys.readouterr()
     events = [json.loads(line) for line in captured.out.splitlines()]
     assert events[-1]["event"] == "experiment_end" and events[-1]["status"] == "DONE"
+    assert events[-1]["message"] == "maxTrialNum (2) reached; no trial produced a result (2 NO_RESULT)"
     assert "no trial produced a result (2 trials: 2 NO_RESULT)" in captured.err
     assert "the trial exited 0 without reporting a final result" in captured.err
 
