@@ -107,6 +107,11 @@ def test_enas_rejects_unknown_inputs_naming_the_layer(tf1: dict) -> None:
     assert "toy/mutable_block_29/mutable_layer_0" in error and "['c']" in error and "['a', 'b']" in error
 
 
+def test_enas_validates_every_choice_even_after_caching_good_ones(tf1: dict) -> None:
+    error = tf1["enas_bad_choice_after_good_ones"]["error"]
+    assert "toy/mutable_block_29/mutable_layer_0" in error and "chosen_inputs must be a list" in error
+
+
 def test_enas_without_session_in_graph_mode(tf1: dict) -> None:
     error = tf1["enas_no_session"]["error"]
     assert error.startswith("RuntimeError:") and "session=sess" in error

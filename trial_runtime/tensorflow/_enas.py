@@ -231,23 +231,25 @@ def _signal_values(params: Mapping[str, Any], layer: Layer) -> tuple[Any, Any]:
     a new or invalid choice) goes through :func:`_params.layer_choice`, which raises the clear errors.
     """
     cache = layer.extra.setdefault("signal_values", {})
-    memo: tuple[Any, ...] | None
+    memo: tuple[Any, ...] | None = None
+    hit = None
     try:
         entry = params[layer.mutable_id][layer.layer_id]
-        memo = (entry["chosen_layer"], tuple(entry.get("chosen_inputs", ())))
-        hit = cache.get(memo)
+        inputs = entry.get("chosen_inputs", [])
+        if type(inputs) is list:  # exactly what validation accepts (a string or tuple must be rejected)
+            memo = (entry["chosen_layer"], *inputs)
+            hit = cache.get(memo)
     except (KeyError, TypeError, AttributeError):  # not the native format, or unhashable values
-        memo = hit = None
-    if hit is not None:
-        return hit
-    op, inputs = _params.layer_choice(params, layer)
+        memo = None
+    if hit is None:
+        op, inputs = _params.layer_choice(params, layer)
+        hit = (np.asarray(op, np.int32), np.asarray([name in inputs for name in layer.inputs], np.bool_))
+        if memo is not None and len(cache) < _CACHED_CHOICES:
+            cache[memo] = hit
     if _log.isEnabledFor(logging.DEBUG):
         _log.debug("%s_%s: layer: %s, optional inputs: %s", layer.mutable_id, layer.layer_id,
-                   layer.choices[op], inputs)
-    arrays = (np.asarray(op, np.int32), np.asarray([name in inputs for name in layer.inputs], np.bool_))
-    if memo is not None and len(cache) < _CACHED_CHOICES:
-        cache[memo] = arrays
-    return arrays
+                   layer.choices[int(hit[0])], [n for n, m in zip(layer.inputs, hit[1], strict=True) if m])
+    return hit
 
 
 _loaders: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], Any]] = weakref.WeakKeyDictionary()

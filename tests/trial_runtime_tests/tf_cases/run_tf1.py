@@ -136,6 +136,13 @@ def enas_bad_choice() -> dict[str, Any]:
     return run("enas_mode", 1)
 
 
+def enas_bad_choice_after_good_ones() -> dict[str, Any]:
+    """Choices already seen are looked up, not validated again: a look-alike invalid one must still fail."""
+    string_inputs = {BLOCK: {LAYER: {"chosen_layer": CHOICES[1], "chosen_inputs": "a"}}}
+    use_parameters([native(1, ["a"]), native(1, ["a"]), string_inputs])
+    return run("enas_mode", 3)
+
+
 def enas_no_session() -> dict[str, Any]:
     use_parameters(R3_NATIVE)
     with tf.Graph().as_default():
