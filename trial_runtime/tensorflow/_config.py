@@ -23,7 +23,7 @@ _overrides: dict[str, float | bool] = {}
 def configure(**kwargs: float | bool) -> None:
     """Override mode arguments in this process, e.g. ``configure(oneshot_dropout_rate=0.05)``."""
     for name, value in kwargs.items():
-        _overrides[name] = _check(name, value, "configure()")
+        _overrides[name] = check(name, value, "configure()")
 
 
 def reset() -> None:
@@ -65,18 +65,14 @@ def _environment(raw: str) -> dict[str, float | bool]:
     if unknown:
         msg = f"${ENV}: unknown nasModeArgs {unknown}; known: {sorted(DEFAULTS)}"
         raise ValueError(msg)
-    checked = {name: _check(name, value, f"${ENV}") for name, value in doc.items()}
+    checked = {name: check(name, value, f"${ENV}") for name, value in doc.items()}
     _parsed.clear()
     _parsed[raw] = checked
     return checked
 
 
 def check(name: str, value: Any, where: str) -> float | bool:
-    """``value`` as mode argument ``name`` uses it; ``ValueError`` saying what is wrong (config check)."""
-    return _check(name, value, where)
-
-
-def _check(name: str, value: Any, where: str) -> float | bool:
+    """``value`` as mode argument ``name`` uses it; ``ValueError`` saying what is wrong (at ``where``)."""
     if name not in DEFAULTS:
         msg = f"{where}: unknown nasModeArgs {name!r}; known: {sorted(DEFAULTS)}"
         raise ValueError(msg)
