@@ -5,14 +5,16 @@ a tuner never waits for a parameter that can no longer get a result. If intermed
 while it was current, the last one becomes its final result: committed to the store as a ``final`` metric,
 then ``receive_trial_result(pid, params, value, trial_job_id=...)`` (the ENAS controller's reward: the child's
 metric on a minibatch). Otherwise ``trial_end(pid, False, interrupted=True)``: not evaluated, not failed.
-Only then is the tuner asked for the next parameter, which is committed before it is answered.
+Only then is the tuner asked for the next parameter. The answer goes out first; the new parameter and the
+derived final are committed right after it, in one transaction, before the runner handles anything else
+(``Store.flush``), so the commit is not on the trial's critical path.
 
 Prefetch (``trial_runtime.channel``): ``prefetch`` asks the tuner for the trial's next parameter while the
-current one is still training; it is committed and reserved for the trial but not current. The tuner learns
-the current one's result only when the trial sends ``activate`` for the reserved one (then the current one is
-finished as above). A prefetch the tuner cannot answer yet gets ``not_now`` at once instead of waiting: the
-trial then fetches normally. A reserved parameter never activated gets ``trial_end(pid, False,
-interrupted=True)`` when the trial ends.
+current one is still training; it is reserved for the trial (committed after the answer) but not current.
+The tuner learns the current one's result only when the trial sends ``activate`` for the reserved one (then
+the current one is finished as above). A prefetch the tuner cannot answer yet gets ``not_now`` at once
+instead of waiting: the trial then fetches normally. A reserved parameter never activated gets
+``trial_end(pid, False, interrupted=True)`` when the trial ends.
 
 A mixin of :class:`nastuners.experiment.dispatcher.Dispatcher`, kept apart so the loop and the protocol can be
 read one at a time. Like the rest of the dispatcher it runs only on the event-loop thread.
@@ -93,7 +95,7 @@ class ChannelRequests:
             return {"ok": False, "no_more": True, "error": "the tuner waits for results no trial can send"}
         except NoMoreTrialError as exc:
             return {"ok": False, "no_more": True, "error": str(exc) or "the tuner has no more architectures"}
-        self.store.add_parameter(pid, trial.trial_id, params)
+        self.store.add_parameter(pid, trial.trial_id, params, defer=True)  # committed after the answer
         trial.params[pid] = params
         trial.order.append(pid)
         trial.fetched += 1
@@ -115,7 +117,7 @@ class ChannelRequests:
             return {"ok": False, "not_now": True, "error": "the tuner waits for results; fetch when needed"}
         except NoMoreTrialError as exc:
             return {"ok": False, "no_more": True, "error": str(exc) or "the tuner has no more architectures"}
-        self.store.add_parameter(pid, trial.trial_id, params)
+        self.store.add_parameter(pid, trial.trial_id, params, defer=True)
         trial.params[pid] = params
         trial.prefetched = pid
         return {"ok": True, "parameter_id": pid, "parameters": params}
@@ -138,12 +140,12 @@ class ChannelRequests:
             return
         last, trial.last_intermediate = trial.last_intermediate, None
         if last is not None and last[0] == pid:
-            metric_id = self.store.add_metric(trial.trial_id, pid, "final", last[1])
+            # committed right after the answer (Store.flush), with the next parameter: off the fetch's path
+            self.store.add_metric(trial.trial_id, pid, "final", last[1], defer=True)
             trial.finals.add(pid)
             trial.derived.add(pid)
             self._tell("receive_trial_result", pid, trial.params[pid], last[1], trial_job_id=trial.trial_id)
             # no snapshot per fetch (too slow for enas); a resume replays finals newer than the last snapshot
-            self.last_final_metric = metric_id
         else:
             trial.ended.add(pid)
             self._tell_end(pid, success=False, interrupted=True)
@@ -182,7 +184,7 @@ class ChannelRequests:
         elif kind == "final":
             trial.finals.add(pid)
             self._tell("receive_trial_result", pid, trial.params[pid], value, trial_job_id=trial.trial_id)
-            self.last_final_metric = metric_id
+            self.last_final_metric = metric_id or self.last_final_metric  # (not deferred: always an id)
             self._snapshot()
             self.not_now = False
             self._retry_deferred()

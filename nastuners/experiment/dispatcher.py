@@ -84,6 +84,7 @@ class Dispatcher(ChannelRequests):
                 timeout = max(0.0, min([*wake, now + 1.0]) - time.monotonic())
                 for key, _ in self.selector.select(timeout):
                     key.data()
+                    self._commit()  # what an answer deferred (see Store.flush): before the next event
                 self.backend.tick(time.monotonic(), self._timeout_message)
                 self._flush_elapsed(time.monotonic())
         except BaseException as exc:
@@ -230,9 +231,16 @@ class Dispatcher(ChannelRequests):
             self.stop = "FAILED"
             self.end_message = f"tuner.{verb} failed: {type(exc).__name__}: {exc}"
 
+    def _commit(self) -> None:
+        """Commit the store's deferred writes; a derived final among them is the newest the tuner saw."""
+        last = self.store.flush()
+        if last is not None:
+            self.last_final_metric = last
+
     def _snapshot(self) -> None:
         if not callable(getattr(self.tuner, "state_dict", None)):
             return
+        self._commit()
         try:
             self.store.save_tuner_state(self.tuner.state_dict(), self.last_final_metric)
         except (TypeError, ValueError) as exc:  # not JSON-serialisable: resume replays results instead

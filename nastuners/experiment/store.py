@@ -4,6 +4,13 @@ Tables: ``experiment`` (one row: id, status, config, search space, budget counte
 ``parameters`` (global consecutive ids, multi-phase included), ``metrics`` (intermediate and final results)
 and ``tuner_state`` (snapshots). Every write is its own committed transaction, so a result acknowledged to a
 trial survives a SIGKILL of the runner.
+
+Deferred writes (``defer=True``): the runner answers a multi-phase fetch first and commits its rows (the new
+parameter, the superseded parameter's derived final result) right after the answer went out, in one
+transaction, before it handles the next event (:meth:`Store.flush`). Any other write or read flushes them
+first, so the database always holds a prefix of the experiment's history: a runner killed between the answer
+and the commit loses only rows that nothing else referred to yet (the trial that got the answer dies with the
+runner's channel).
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ CREATE TABLE IF NOT EXISTS tuner_state (
     id INTEGER PRIMARY KEY AUTOINCREMENT, last_metric_id INTEGER NOT NULL, state TEXT NOT NULL,
     created REAL NOT NULL);
 """
+
+_ADD_METRIC = ("INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created) "
+               "VALUES (?,?,?,?,?,?)")
 
 
 @dataclass(frozen=True)
@@ -96,13 +106,44 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._deferred: list[tuple[str, tuple[Any, ...]]] = []
+        self._deferred_final = False  # a final metric is among the deferred rows
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
     def _write(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         # isolation_level=None: each statement outside BEGIN is committed on return
+        self.flush()
         return self.db.execute(sql, args)
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        self.flush()  # reads see this process's deferred writes
+        return self.db.execute(sql, args)
+
+    @property
+    def pending(self) -> int:
+        """The number of deferred writes not committed yet."""
+        return len(self._deferred)
+
+    def flush(self) -> int | None:
+        """Commit the deferred writes in one transaction, in the order they were made.
+
+        Returns the id of the newest final metric among them, or ``None`` if there was none.
+        """
+        if not self._deferred:
+            return None
+        pending, self._deferred = self._deferred, []
+        final, self._deferred_final = self._deferred_final, False
+        last = None
+        with self.db:
+            self.db.execute("BEGIN")
+            for sql, args in pending:
+                cur = self.db.execute(sql, args)
+                if sql is _ADD_METRIC and args[2] == "final":
+                    last = cur.lastrowid
+        return int(last) if final and last is not None else None
 
     # experiment -------------------------------------------------------------------------------------------
     def create_experiment(self, exp_id: str, name: str | None, config: dict[str, Any],
@@ -113,7 +154,7 @@ class Store:
                      code_dir, SCHEMA_VERSION))
 
     def experiment(self) -> dict[str, Any]:
-        cur = self.db.execute("SELECT * FROM experiment")
+        cur = self._query("SELECT * FROM experiment")
         row = cur.fetchone()
         if row is None:
             from nastuners.exceptions import ConfigError
@@ -138,13 +179,14 @@ class Store:
     # trials and parameters --------------------------------------------------------------------------------
     def next_ids(self) -> tuple[int, int]:
         """``(next parameter id, next sequence id)``: both continue after every stored one."""
-        (pid,) = self.db.execute("SELECT COALESCE(MAX(parameter_id)+1, 0) FROM parameters").fetchone()
+        (pid,) = self._query("SELECT COALESCE(MAX(parameter_id)+1, 0) FROM parameters").fetchone()
         (seq,) = self.db.execute("SELECT COALESCE(MAX(seq)+1, 0) FROM trials").fetchone()
         return int(pid), int(seq)
 
     def add_trial(self, trial_id: str, seq: int, parameter_id: int, params: dict[str, Any],
                   trial_dir: str) -> None:
         now = time.time()
+        self.flush()
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("INSERT INTO trials VALUES (?,?,?,?,?,NULL,NULL,NULL,?,NULL)",
@@ -155,9 +197,13 @@ class Store:
     def set_trial_pid(self, trial_id: str, pid: int) -> None:
         self._write("UPDATE trials SET pid=? WHERE trial_id=?", (pid, trial_id))
 
-    def add_parameter(self, parameter_id: int, trial_id: str, params: dict[str, Any]) -> None:
-        self._write("INSERT INTO parameters VALUES (?,?,?,?)",
-                    (parameter_id, trial_id, json.dumps(params), time.time()))
+    def add_parameter(self, parameter_id: int, trial_id: str, params: dict[str, Any], *,
+                      defer: bool = False) -> None:
+        args = (parameter_id, trial_id, json.dumps(params), time.time())
+        if defer:
+            self._deferred.append(("INSERT INTO parameters VALUES (?,?,?,?)", args))
+        else:
+            self._write("INSERT INTO parameters VALUES (?,?,?,?)", args)
 
     def end_trial(self, trial_id: str, status: str, exit_code: int | None, message: str | None) -> None:
         self._write("UPDATE trials SET status=?, ended=?, exit_code=?, message=? WHERE trial_id=?",
@@ -165,48 +211,52 @@ class Store:
 
     def trials(self, status: str | None = None) -> list[TrialRow]:
         sql = "SELECT * FROM trials" + (" WHERE status=?" if status else "") + " ORDER BY seq"
-        return [TrialRow(*row) for row in self.db.execute(sql, (status,) if status else ())]
+        return [TrialRow(*row) for row in self._query(sql, (status,) if status else ())]
 
     def trial(self, trial_id: str) -> TrialRow | None:
-        row = self.db.execute("SELECT * FROM trials WHERE trial_id=?", (trial_id,)).fetchone()
+        row = self._query("SELECT * FROM trials WHERE trial_id=?", (trial_id,)).fetchone()
         return TrialRow(*row) if row else None
 
     def parameters(self, trial_id: str | None = None) -> list[tuple[int, str, dict[str, Any]]]:
         """``(parameter_id, trial_id, params)`` in id order."""
         sql = "SELECT parameter_id, trial_id, params FROM parameters"
-        rows = self.db.execute(sql + (" WHERE trial_id=?" if trial_id else "") + " ORDER BY parameter_id",
+        rows = self._query(sql + (" WHERE trial_id=?" if trial_id else "") + " ORDER BY parameter_id",
                                (trial_id,) if trial_id else ())
         return [(pid, tid, json.loads(p)) for pid, tid, p in rows]
 
     def count_trials(self, statuses: tuple[str, ...]) -> int:
         marks = ",".join("?" * len(statuses))
-        (n,) = self.db.execute(f"SELECT COUNT(*) FROM trials WHERE status IN ({marks})", statuses).fetchone()
+        (n,) = self._query(f"SELECT COUNT(*) FROM trials WHERE status IN ({marks})", statuses).fetchone()
         return int(n)
 
     def status_counts(self) -> dict[str, int]:
         """Number of trials per status."""
-        rows = self.db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status")
+        rows = self._query("SELECT status, COUNT(*) FROM trials GROUP BY status")
         return {str(status): int(n) for status, n in rows}
 
     # metrics ------------------------------------------------------------------------------------------------
     def count_metrics(self, kind: str) -> int:
-        (n,) = self.db.execute("SELECT COUNT(*) FROM metrics WHERE kind=?", (kind,)).fetchone()
+        (n,) = self._query("SELECT COUNT(*) FROM metrics WHERE kind=?", (kind,)).fetchone()
         return int(n)
 
-    def add_metric(self, trial_id: str, parameter_id: int, kind: str, value: Any) -> int:
-        cur = self._write("INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created) "
-                          "VALUES (?,?,?,?,?,?)",
-                          (trial_id, parameter_id, kind, json.dumps(value), _default_number(value),
-                           time.time()))
-        return int(cur.lastrowid or 0)
+    def add_metric(self, trial_id: str, parameter_id: int, kind: str, value: Any, *,
+                   defer: bool = False) -> int | None:
+        """Store a result; its id, or ``None`` when deferred (:meth:`flush` returns the newest final's id)."""
+        args = (trial_id, parameter_id, kind, json.dumps(value), _default_number(value), time.time())
+        if defer:
+            self._deferred.append((_ADD_METRIC, args))
+            self._deferred_final |= kind == "final"
+            return None
+        return int(self._write(_ADD_METRIC, args).lastrowid or 0)
 
     def metrics(self, kind: str | None = None, after_id: int = 0) -> list[MetricRow]:
         sql = "SELECT * FROM metrics WHERE id > ?" + (" AND kind=?" if kind else "") + " ORDER BY id"
-        rows = self.db.execute(sql, (after_id, kind) if kind else (after_id,))
+        rows = self._query(sql, (after_id, kind) if kind else (after_id,))
         return [MetricRow(i, t, p, k, json.loads(v), s, c) for i, t, p, k, v, s, c in rows]
 
     # tuner state --------------------------------------------------------------------------------------------
     def save_tuner_state(self, state: Any, last_metric_id: int) -> None:
+        self.flush()
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute("INSERT INTO tuner_state (last_metric_id, state, created) VALUES (?,?,?)",
@@ -216,6 +266,6 @@ class Store:
 
     def tuner_state(self) -> tuple[Any, int] | None:
         """The newest snapshot and the id of the last metric it had seen, or None."""
-        row = self.db.execute("SELECT state, last_metric_id FROM tuner_state ORDER BY id DESC LIMIT 1")
+        row = self._query("SELECT state, last_metric_id FROM tuner_state ORDER BY id DESC LIMIT 1")
         found = row.fetchone()
         return (json.loads(found[0]), int(found[1])) if found else None

@@ -17,11 +17,10 @@ if TYPE_CHECKING:
 _LAYER_EXAMPLE = '{"chosen_layer": "<one of layer_choice>", "chosen_inputs": [...]}'
 
 
-def _option_index(options: tuple[Any, ...], value: Any) -> int | None:
+def _option_index(param: ChoiceParam, value: Any) -> int | None:
     try:
-        wanted = option_key(value)
-        return next((i for i, opt in enumerate(options) if option_key(opt) == wanted), None)
-    except TypeError:  # unhashable or incomparable value: not an option
+        return param.option_index.get(option_key(value))  # a dict: large choice lists encode in O(1)
+    except TypeError:  # unhashable value (a list, an object): not an option
         return None
 
 
@@ -66,7 +65,7 @@ class _Checker:
                 self.block(entry, doc[entry.key], path)
 
     def param(self, param: ChoiceParam, value: Any, path: str) -> None:
-        i = _option_index(param.options, value)
+        i = _option_index(param, value)
         if i is None:
             self.err(path, f"{show(value)} is not one of the options {show(list(param.options))}; "
                            "use one of them")

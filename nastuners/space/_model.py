@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 DecisionKind = Literal["op", "inputs", "choice"]
@@ -46,6 +47,13 @@ class ChoiceParam:
 
     key: str
     options: tuple[Any, ...]
+
+    @cached_property
+    def option_index(self) -> dict[tuple[str, Any], int]:
+        """``option_key(option) -> position`` (options are unique scalars, checked when parsed)."""
+        from ._parse import option_key
+
+        return {option_key(opt): i for i, opt in enumerate(self.options)}
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ def _score(params: dict[str, Any]) -> float:
 
 def test_ppo_learns_from_superseded_parameters_in_enas_style_trials(home: Path, tmp_path: Path) -> None:
     """PPO (batches of 2) under two concurrent 4-step enas-style trials: no deadlock; each superseded
-    parameter's last intermediate result is committed as its final metric (before the next fetch is
-    answered: the trial checks) and is PPO's reward; a result-less one is not counted as a failure."""
+    parameter's last intermediate result is committed as its final metric (right after the fetch is
+    answered, before the runner's next answer: the trial checks) and is PPO's reward; a result-less one is
+    not counted as a failure."""
     pytest.importorskip("torch")
     config = toy_config(tmp_path, multiPhase=True, maxTrialNum=2, trialConcurrency=2,
                         trial={"command": "python3 enas_trial.py --steps 4 --skip 1"})

@@ -207,3 +207,14 @@ def test_strings_are_data() -> None:
     assert space.decode(space.encode(doc)) == doc
     with pytest.raises(ChoiceError, match="is not one of"):
         space.validate_choice({"b": {"l": {"chosen_layer": "f( )", "chosen_inputs": ["x.y"]}}})
+
+
+def test_a_large_choice_list_encodes_every_option_to_its_position() -> None:
+    options = [*range(5000), *(f"s{i}" for i in range(5000)), None, 0.5]
+    space = SearchSpace.from_json({"c": {"_type": "choice", "_value": options}})
+    for position in (0, 1, 4999, 5000, 9999, 10000, 10001):
+        assert space.encode({"c": options[position]}) == (position,)
+    assert space.encode({"c": 7.0}) == (7,)  # 7.0 is the option 7
+    for bad in (True, "5000", 0.25, [1], {"a": 1}):
+        with pytest.raises(ChoiceError):
+            space.encode({"c": bad})

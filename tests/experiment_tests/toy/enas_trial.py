@@ -1,9 +1,9 @@
 """enas-style multi-phase toy trial: a fresh architecture per "minibatch", its score as intermediate result.
 
 ``--steps N`` minibatches; ``--skip K`` (repeatable): no intermediate result at step K. Before each fetch it
-remembers the current parameter; after it, it checks in the experiment database (read-only) that the
-superseded parameter's result was committed before the fetch was answered. The final result belongs to the
-last architecture.
+remembers the current parameter; after the runner's next answer (the runner answers a fetch first and commits
+right after, before it handles the next request) it checks in the experiment database (read-only) that the
+superseded parameter's derived final result is committed. The final result belongs to the last architecture.
 """
 
 import argparse
@@ -35,15 +35,27 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=4)
 parser.add_argument("--skip", type=int, action="append", default=[])
 args = parser.parse_args()
+
+
+def check(pending):
+    """Called after a later answer than the fetch that superseded the parameter."""
+    for previous, expected in pending:
+        if committed_final(previous) != expected:
+            raise SystemExit(f"parameter {previous}: final {committed_final(previous)}, expected {expected}")
+    pending.clear()
+
+
+pending = []
 params = last = nni.get_next_parameter()
 for step in range(args.steps):
     if step:
         previous, reported = _params.current_parameter_id(), step - 1 not in args.skip
         params = nni.get_next_parameter()
-        expected = [score(last)] if reported else []
-        if committed_final(previous) != expected:
-            raise SystemExit(f"parameter {previous}: final {committed_final(previous)}, expected {expected}")
+        check(pending)  # the supersessions of earlier fetches
+        pending.append((previous, [score(last)] if reported else []))
     last = params
     if step not in args.skip:
         nni.report_intermediate_result(score(params))
+        check(pending)
 nni.report_final_result(score(params) + 10)  # the trial's own final result: told apart from minibatch ones
+check(pending)
