@@ -60,10 +60,24 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
     ex.add_argument("--format", choices=("json", "csv"), default="json")
     ex.add_argument("--code", action="store_true", help="standalone code of the best architecture")
     ex.add_argument("-o", "--output", help="file (data; default stdout) or directory (--code)")
+    ex.add_argument("--reported-only", action="store_true", help=_REPORTED_ONLY)
     ex.set_defaults(func=_export)
     b = sub.add_parser("best", help="the best architecture (choice JSON)")
     b.add_argument("experiment")
+    b.add_argument("--reported-only", action="store_true", help=_REPORTED_ONLY)
     b.set_defaults(func=_best)
+
+
+_REPORTED_ONLY = ("leave out the results derived for superseded multi-phase parameters (an enas child's last "
+                  "minibatch result): only final results trials reported themselves")
+
+
+def _best_line(best: Any) -> str:
+    where = f"trial {best.trial_id}, parameter {best.parameter_id}"
+    if best.derived:
+        where += ("; derived: the last intermediate result of a multi-phase parameter the trial moved past "
+                  "(--reported-only: trials' own final results)")
+    return f"best: {_headline(best.value)} ({where})"
 
 
 def _reporter(args: argparse.Namespace, optimize_mode: str) -> Any:
@@ -108,7 +122,7 @@ def _finish(result: Any, args: argparse.Namespace) -> int:
             from ..experiment.export import best_result
 
             best = best_result(result.exp_dir)
-            print(f"best: {_headline(best.value)} (trial {best.trial_id}, parameter {best.parameter_id})")
+            print(_best_line(best))
             print(json.dumps(best.parameters, indent=2))
         except ConfigError:  # no final result at all: say where to look (a finished run: in detail, below)
             if not result.no_result:
@@ -216,14 +230,20 @@ def _trials(args: argparse.Namespace) -> int:
 
     store = Store(find_experiment(args.experiment))
     try:
-        finals = {m.trial_id: m.value for m in store.metrics("final")}
+        finals: dict[str, Any] = {}
+        derived: dict[str, int] = {}
+        for m in store.metrics("final"):
+            if m.derived:  # a superseded multi-phase parameter's result, not the trial's own final result
+                derived[m.trial_id] = derived.get(m.trial_id, 0) + 1
+            else:
+                finals[m.trial_id] = m.value
         inter: dict[str, list[Any]] = {}
         for m in store.metrics("intermediate"):
             inter.setdefault(m.trial_id, []).append(m.value)
         rows: list[dict[str, Any]]
         rows = [{"trial_id": t.trial_id, "sequence_id": t.seq, "parameter_id": t.parameter_id,
                  "status": t.status, "final": finals.get(t.trial_id),
-                 "intermediate": inter.get(t.trial_id, []),
+                 "derived_finals": derived.get(t.trial_id, 0), "intermediate": inter.get(t.trial_id, []),
                  "duration": round(t.ended - t.started, 3) if t.ended else None, "message": t.message,
                  "exit_code": t.exit_code, "trial_dir": t.trial_dir} for t in store.trials()]
     finally:
@@ -255,9 +275,9 @@ def _export(args: argparse.Namespace) -> int:
     if args.code:
         if not args.output:
             raise ConfigError("export --code needs -o DIR (a new or empty directory)")
-        print(export_code(args.experiment, args.output))
+        print(export_code(args.experiment, args.output, reported_only=args.reported_only))
         return 0
-    records = export_records(args.experiment)
+    records = export_records(args.experiment, reported_only=args.reported_only)
     text = json.dumps(records, indent=2) + "\n" if args.format == "json" else records_to_csv(records)
     if args.output:
         Path(args.output).write_text(text)
@@ -269,5 +289,5 @@ def _export(args: argparse.Namespace) -> int:
 def _best(args: argparse.Namespace) -> int:
     from ..experiment.export import best_result
 
-    print(json.dumps(best_result(args.experiment).parameters, indent=2))
+    print(json.dumps(best_result(args.experiment, reported_only=args.reported_only).parameters, indent=2))
     return 0

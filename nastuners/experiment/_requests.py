@@ -141,7 +141,7 @@ class ChannelRequests:
         last, trial.last_intermediate = trial.last_intermediate, None
         if last is not None and last[0] == pid:
             # committed right after the answer (Store.flush), with the next parameter: off the fetch's path
-            self.store.add_metric(trial.trial_id, pid, "final", last[1], defer=True)
+            self.store.add_metric(trial.trial_id, pid, "final", last[1], derived=True, defer=True)
             trial.finals.add(pid)
             trial.derived.add(pid)
             self._tell("receive_trial_result", pid, trial.params[pid], last[1], trial_job_id=trial.trial_id)

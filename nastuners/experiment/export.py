@@ -18,25 +18,32 @@ __all__ = ["Best", "best_result", "export_code", "export_records", "lookup_trial
 
 @dataclass(frozen=True)
 class Best:
-    """The best final result: by value per ``optimize_mode``, ties broken by the lowest parameter id."""
+    """The best final result: by value per ``optimize_mode``, ties broken by the lowest parameter id.
+
+    ``derived``: the result is a multi-phase parameter's last intermediate result (an enas child's minibatch
+    metric), recorded when the trial moved to its next architecture, not a result the trial reported.
+    """
 
     trial_id: str
     parameter_id: int
     value: Any
     score: float
     parameters: dict[str, Any]
+    derived: bool = False
 
 
 def _open(ref: str | Path) -> Store:
     return Store(find_experiment(ref))
 
 
-def export_records(ref: str | Path) -> list[dict[str, Any]]:
-    """NNI's export: ``[{"parameter", "value", "id"}]``, one per parameter with a final result, id order."""
+def export_records(ref: str | Path, *, reported_only: bool = False) -> list[dict[str, Any]]:
+    """NNI's export: ``[{"parameter", "value", "id"}]``, one per parameter with a final result, id order
+    (``reported_only``: without the results derived for superseded multi-phase parameters)."""
     store = _open(ref)
     try:
         params = {pid: p for pid, _, p in store.parameters()}
-        finals = sorted(store.metrics("final"), key=lambda m: m.parameter_id)
+        finals = sorted((m for m in store.metrics("final") if not (reported_only and m.derived)),
+                        key=lambda m: m.parameter_id)
         return [{"parameter": params[m.parameter_id], "value": m.value, "id": m.trial_id} for m in finals]
     finally:
         store.close()
@@ -88,21 +95,34 @@ def _architecture(config: dict[str, Any], params: dict[str, Any], value: Any) ->
     return params
 
 
-def best_result(ref: str | Path) -> Best:
-    """The best final result of an experiment; ``ConfigError`` when none was reported yet."""
+def best_result(ref: str | Path, *, reported_only: bool = False) -> Best:
+    """The best final result of an experiment; ``ConfigError`` when none was reported yet.
+
+    ``reported_only``: leave out the results derived for superseded multi-phase parameters (NNI counted every
+    phase's final result, so they are in by default), keeping the finals trials reported themselves.
+    """
     store = _open(ref)
     try:
         config = store.experiment()["config"]
         minimize = (config.get("tuner") or {}).get("class_args", {}).get("optimize_mode") == "minimize"
         finals = [m for m in store.metrics("final") if m.score is not None]
+        if reported_only:
+            derived = sum(m.derived for m in finals)
+            finals = [m for m in finals if not m.derived]
         if not finals:
-            msg = f"experiment {store.experiment()['id']}: no trial has reported a final result yet"
+            exp_id = store.experiment()["id"]
+            if reported_only and derived:
+                msg = (f"experiment {exp_id}: no trial reported a final result itself ({derived} results "
+                       "were derived from superseded multi-phase parameters); drop --reported-only to use "
+                       "them")
+            else:
+                msg = f"experiment {exp_id}: no trial has reported a final result yet"
             raise ConfigError(msg)
         best = min(finals, key=lambda m: ((m.score if minimize else -m.score), m.parameter_id))  # type: ignore[operator]
         params = {pid: p for pid, _, p in store.parameters()}
         assert best.score is not None
         architecture = _architecture(config, params[best.parameter_id], best.value)
-        return Best(best.trial_id, best.parameter_id, best.value, best.score, architecture)
+        return Best(best.trial_id, best.parameter_id, best.value, best.score, architecture, best.derived)
     finally:
         store.close()
 
@@ -132,14 +152,16 @@ def lookup_trial(exp_id_or_dir: str | Path, trial_id: str) -> tuple[Path, dict[s
         store.close()
 
 
-def export_code(ref: str | Path, out_dir: str | Path, trial_id: str | None = None) -> Path:
+def export_code(ref: str | Path, out_dir: str | Path, trial_id: str | None = None, *,
+                reported_only: bool = False) -> Path:
     """Standalone code of the best architecture (or of ``trial_id``) through the annotation codegen."""
     from nastuners.annotation import codegen
 
     if trial_id is None:
-        trial_id = best_result(ref).trial_id
+        best = best_result(ref, reported_only=reported_only)
+        trial_id = best.trial_id
         code_dir, _ = lookup_trial(ref, trial_id)
-        choice = best_result(ref).parameters
+        choice = best.parameters
     else:
         code_dir, choice = lookup_trial(ref, trial_id)
     if not choice:

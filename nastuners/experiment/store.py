@@ -25,7 +25,7 @@ from typing import Any
 __all__ = ["DB_NAME", "FINISHED", "MetricRow", "Store", "TrialRow"]
 
 DB_NAME = "experiment.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: metrics.derived
 
 #: trial statuses that end a trial; RUNNING is the only other one
 FINISHED = ("SUCCEEDED", "NO_RESULT", "FAILED", "TIMEOUT", "CANCELED", "INTERRUPTED")
@@ -43,15 +43,17 @@ CREATE TABLE IF NOT EXISTS parameters (
     parameter_id INTEGER PRIMARY KEY, trial_id TEXT NOT NULL, params TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS metrics (
     id INTEGER PRIMARY KEY AUTOINCREMENT, trial_id TEXT NOT NULL, parameter_id INTEGER NOT NULL,
-    kind TEXT NOT NULL, value TEXT NOT NULL, score REAL, created REAL NOT NULL);
+    kind TEXT NOT NULL, value TEXT NOT NULL, score REAL, created REAL NOT NULL,
+    derived INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 CREATE TABLE IF NOT EXISTS tuner_state (
     id INTEGER PRIMARY KEY AUTOINCREMENT, last_metric_id INTEGER NOT NULL, state TEXT NOT NULL,
     created REAL NOT NULL);
 """
 
-_ADD_METRIC = ("INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created) "
-               "VALUES (?,?,?,?,?,?)")
+_ADD_METRIC = ("INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created, derived) "
+               "VALUES (?,?,?,?,?,?,?)")
+_METRIC_COLUMNS = "id, trial_id, parameter_id, kind, value, score, created, derived"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ class TrialRow:
 
 @dataclass(frozen=True)
 class MetricRow:
-    """One reported result."""
+    """One reported result. ``derived``: a final result the runner derived for a multi-phase parameter the
+    trial moved past (its last intermediate result, e.g. an enas child's minibatch metric), not one the trial
+    reported with ``report_final_result``."""
 
     id: int
     trial_id: str
@@ -81,6 +85,7 @@ class MetricRow:
     value: Any
     score: float | None
     created: float
+    derived: bool = False
 
 
 def _default_number(value: Any) -> float | None:
@@ -106,6 +111,12 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(metrics)")}
+        if "derived" not in columns:  # schema 1 (before the column existed): every final was reported
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.execute("ALTER TABLE metrics ADD COLUMN derived INTEGER NOT NULL DEFAULT 0")
+                self.db.execute("UPDATE experiment SET schema_version=?", (SCHEMA_VERSION,))
         self._deferred: list[tuple[str, tuple[Any, ...]]] = []
         self._deferred_final = False  # a final metric is among the deferred rows
 
@@ -240,9 +251,10 @@ class Store:
         return int(n)
 
     def add_metric(self, trial_id: str, parameter_id: int, kind: str, value: Any, *,
-                   defer: bool = False) -> int | None:
+                   derived: bool = False, defer: bool = False) -> int | None:
         """Store a result; its id, or ``None`` when deferred (:meth:`flush` returns the newest final's id)."""
-        args = (trial_id, parameter_id, kind, json.dumps(value), _default_number(value), time.time())
+        args = (trial_id, parameter_id, kind, json.dumps(value), _default_number(value), time.time(),
+                int(derived))
         if defer:
             self._deferred.append((_ADD_METRIC, args))
             self._deferred_final |= kind == "final"
@@ -250,9 +262,10 @@ class Store:
         return int(self._write(_ADD_METRIC, args).lastrowid or 0)
 
     def metrics(self, kind: str | None = None, after_id: int = 0) -> list[MetricRow]:
-        sql = "SELECT * FROM metrics WHERE id > ?" + (" AND kind=?" if kind else "") + " ORDER BY id"
+        sql = (f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE id > ?" + (" AND kind=?" if kind else "")
+               + " ORDER BY id")
         rows = self._query(sql, (after_id, kind) if kind else (after_id,))
-        return [MetricRow(i, t, p, k, json.loads(v), s, c) for i, t, p, k, v, s, c in rows]
+        return [MetricRow(i, t, p, k, json.loads(v), s, c, bool(d)) for i, t, p, k, v, s, c, d in rows]
 
     # tuner state --------------------------------------------------------------------------------------------
     def save_tuner_state(self, state: Any, last_metric_id: int) -> None:

@@ -52,6 +52,7 @@ def test_ppo_learns_from_superseded_parameters_in_enas_style_trials(home: Path, 
         assert q1 not in finals                                     # superseded without any result
         assert finals[q2].value == pytest.approx(_score(p2))
         assert finals[q3].value == pytest.approx(_score(p3) + 10)  # the trial's own final: last fetched
+        assert (finals[q0].derived, finals[q2].derived, finals[q3].derived) == (True, True, False)
     assert len(finals) == 6
     # PPO received every result as a reward (its cache) and learned from them; nothing counted as failed
     state, _ = store.tuner_state()  # type: ignore[misc]
@@ -143,3 +144,36 @@ def test_resume_passes_newer_results_then_ends_pending_parameters(tmp_path: Path
                            ("end", 1, False, True), ("end", 2, False, False), ("end", 3, False, True)]
     assert fresh.pending == {}
     assert store.next_ids() == (6, 3)  # ids go on after the stored ones
+
+
+def test_best_and_export_tell_derived_results_from_reported_ones(home: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A derived result (last minibatch metric of a superseded parameter) can be the best (NNI counted every
+    phase); it is marked as derived, and --reported-only keeps only the trials' own final results."""
+    config = toy_config(tmp_path, multiPhase=True, maxTrialNum=1, trialConcurrency=1,
+                        trial={"command": "python3 enas_trial.py --steps 5 --final-offset -10"})
+    assert run_cli("run", str(config), "--quiet", "--tuner", "random", "--tuner-args", '{"seed": 3}') == 0
+    out = capsys.readouterr().out
+    exp = only_experiment(home)
+    store = Store(exp)
+    finals = store.metrics("final")
+    params = {pid: p for pid, _, p in store.parameters()}
+    (own,) = [m for m in finals if not m.derived]
+    derived = [m for m in finals if m.derived]
+    assert len(derived) == 4 and own.parameter_id == max(params)
+    assert own.value == pytest.approx(_score(params[own.parameter_id]) - 10)  # below every derived one
+    top = max(derived, key=lambda m: (m.value, -m.parameter_id))
+    assert f"parameter {top.parameter_id}; derived" in out  # the run's summary says what the best is
+
+    assert run_cli("experiment", "best", str(exp)) == 0
+    assert json.loads(capsys.readouterr().out) == params[top.parameter_id]
+    assert run_cli("experiment", "best", str(exp), "--reported-only") == 0
+    assert json.loads(capsys.readouterr().out) == params[own.parameter_id]
+    assert run_cli("experiment", "export", str(exp), "--reported-only") == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["parameter"] for r in records] == [params[own.parameter_id]]
+    assert run_cli("experiment", "export", str(exp)) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 5  # NNI's shape: every phase's final result
+    assert run_cli("experiment", "trials", str(exp), "--json") == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["final"] == pytest.approx(own.value) and row["derived_finals"] == 4

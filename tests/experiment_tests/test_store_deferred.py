@@ -79,3 +79,31 @@ def test_close_commits_deferred_rows(tmp_path: Path) -> None:
     store.add_parameter(1, "t1", {"a": 1}, defer=True)
     store.close()
     assert _other(tmp_path).execute("SELECT COUNT(*) FROM parameters").fetchone() == (2,)
+
+
+def test_a_schema_1_database_gains_the_derived_column_and_keeps_its_results(tmp_path: Path) -> None:
+    """Experiments written before ``metrics.derived`` existed open as before: all finals count as reported."""
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    db.executescript("""
+        CREATE TABLE experiment (
+            id TEXT PRIMARY KEY, name TEXT, status TEXT NOT NULL, created REAL NOT NULL,
+            updated REAL NOT NULL, config TEXT NOT NULL, search_space TEXT NOT NULL, code_dir TEXT,
+            elapsed REAL NOT NULL DEFAULT 0, runner_pid INTEGER, schema_version INTEGER NOT NULL,
+            message TEXT);
+        CREATE TABLE metrics (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, trial_id TEXT NOT NULL, parameter_id INTEGER NOT NULL,
+            kind TEXT NOT NULL, value TEXT NOT NULL, score REAL, created REAL NOT NULL);
+        INSERT INTO experiment VALUES ('old', 'n', 'DONE', 0, 0, '{}', '{}', NULL, 0, NULL, 1, NULL);
+        INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created)
+            VALUES ('t1', 0, 'final', '0.5', 0.5, 0);
+    """)
+    db.commit()
+    db.close()
+    store = Store(tmp_path)
+    (old,) = store.metrics("final")
+    assert (old.value, old.derived) == (0.5, False)
+    assert store.experiment()["schema_version"] == 2
+    store.add_metric("t1", 1, "final", 0.7, derived=True)
+    assert [m.derived for m in store.metrics("final")] == [False, True]
+    store.close()
+    assert [m.derived for m in Store(tmp_path).metrics("final")] == [False, True]  # opened again: no change

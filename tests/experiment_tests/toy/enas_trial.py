@@ -34,6 +34,7 @@ def committed_final(pid):
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=4)
 parser.add_argument("--skip", type=int, action="append", default=[])
+parser.add_argument("--final-offset", type=float, default=10.0, help="added to the trial's own final result")
 args = parser.parse_args()
 
 
@@ -57,5 +58,5 @@ for step in range(args.steps):
     if step not in args.skip:
         nni.report_intermediate_result(score(params))
         check(pending)
-nni.report_final_result(score(params) + 10)  # the trial's own final result: told apart from minibatch ones
+nni.report_final_result(score(params) + args.final_offset)  # told apart from the minibatch results
 check(pending)
