@@ -86,6 +86,7 @@ class Dispatcher(ChannelRequests):
                     key.data()
                     self._commit()  # what an answer deferred (see Store.flush): before the next event
                 self.backend.tick(time.monotonic(), self._timeout_message)
+                self._commit()  # e.g. a waiting fetch answered when a timed-out trial's exit freed the tuner
                 self._flush_elapsed(time.monotonic())
         except BaseException as exc:
             for proc in list(self.backend.running.values()):
