@@ -169,7 +169,7 @@ def _summary(ref: str | Path) -> dict[str, Any]:
     from ..experiment.store import Store
 
     exp_dir = find_experiment(ref)
-    store = Store(exp_dir)
+    store = Store(exp_dir, read_only=True)
     try:
         rec = store.experiment()
         counts: dict[str, int] = {}
@@ -200,11 +200,21 @@ def _list(args: argparse.Namespace) -> int:
     from ..experiment.store import DB_NAME
 
     root = experiments_root()
-    rows = [_summary(p) for p in sorted(root.glob("*")) if (p / DB_NAME).is_file()] if root.is_dir() else []
+    rows: list[dict[str, Any]] = []
+    for path in sorted(root.glob("*")) if root.is_dir() else []:
+        if (path / DB_NAME).is_file():
+            try:
+                rows.append(_summary(path))
+            except ConfigError as exc:  # one unreadable database does not hide the others
+                rows.append({"id": path.name, "status": "UNREADABLE", "message": str(exc),
+                             "directory": str(path), "tuner": None, "trials": {}, "best": None})
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     for row in rows:
+        if row["status"] == "UNREADABLE":
+            print(f"{row['id']}  UNREADABLE: {row['message']}")
+            continue
         done = sum(row["trials"].values())
         best = row["best"]["value"] if row["best"] else "-"
         print(f"{row['id']}  {row['status']:<8} {row['tuner'] or '-':<12} trials {done:<5} best {best}  "
@@ -228,7 +238,7 @@ def _trials(args: argparse.Namespace) -> int:
     from ..experiment.paths import find_experiment
     from ..experiment.store import Store
 
-    store = Store(find_experiment(args.experiment))
+    store = Store(find_experiment(args.experiment), read_only=True)
     try:
         finals: dict[str, Any] = {}
         derived: dict[str, int] = {}

@@ -33,7 +33,7 @@ class Best:
 
 
 def _open(ref: str | Path) -> Store:
-    return Store(find_experiment(ref))
+    return Store(find_experiment(ref), read_only=True)
 
 
 def export_records(ref: str | Path, *, reported_only: bool = False) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ __all__ = ["plot_experiment", "series"]
 
 def series(ref: str | Path) -> tuple[list[int], list[float], list[float], str]:
     """``(sequence ids, final values, best so far, optimize mode)`` in trial order."""
-    store = Store(find_experiment(ref))
+    store = Store(find_experiment(ref), read_only=True)
     try:
         record = store.experiment()
         mode = (record["config"].get("tuner") or {}).get("class_args", {}).get("optimize_mode", "maximize")

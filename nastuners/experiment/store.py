@@ -15,12 +15,13 @@ runner's channel).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = ["DB_NAME", "FINISHED", "MetricRow", "Store", "TrialRow"]
 
@@ -54,6 +55,8 @@ CREATE TABLE IF NOT EXISTS tuner_state (
 _ADD_METRIC = ("INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created, derived) "
                "VALUES (?,?,?,?,?,?,?)")
 _METRIC_COLUMNS = "id, trial_id, parameter_id, kind, value, score, created, derived"
+_TABLES = {"experiment", "trials", "parameters", "metrics", "tuner_state"}
+_METRIC_COLUMNS_V1 = "id, trial_id, parameter_id, kind, value, score, created, 0"  # read-only, schema 1
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ class MetricRow:
     derived: bool = False
 
 
+def _bad(message: str) -> NoReturn:
+    from nastuners.exceptions import ConfigError
+
+    raise ConfigError(message)
+
+
 def _default_number(value: Any) -> float | None:
     """The numeric value of a result (a number, or a dict's ``default``), else None."""
     if isinstance(value, dict):
@@ -98,27 +107,49 @@ def _default_number(value: Any) -> float | None:
 
 
 class Store:
-    """Read and write one experiment database."""
+    """Read and write one experiment database.
 
-    def __init__(self, exp_dir: Path | str, *, create: bool = False) -> None:
+    ``read_only``: for commands that only look (``experiment show/trials/best/export/plot``): the file is
+    opened read-only, never created, changed or migrated. A file that is not an experiment database is a
+    :class:`~nastuners.exceptions.ConfigError` naming it.
+    """
+
+    def __init__(self, exp_dir: Path | str, *, create: bool = False, read_only: bool = False) -> None:
         self.path = Path(exp_dir) / DB_NAME
         if not create and not self.path.exists():
-            from nastuners.exceptions import ConfigError
-
-            msg = f"{self.path}: no experiment database here"
-            raise ConfigError(msg)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(metrics)")}
-        if "derived" not in columns:  # schema 1 (before the column existed): every final was reported
-            with self.db:
-                self.db.execute("BEGIN")
-                self.db.execute("ALTER TABLE metrics ADD COLUMN derived INTEGER NOT NULL DEFAULT 0")
-                self.db.execute("UPDATE experiment SET schema_version=?", (SCHEMA_VERSION,))
+            _bad(f"{self.path}: no experiment database here")
         self._deferred: list[tuple[str, tuple[Any, ...]]] = []
         self._deferred_final = False  # a final metric is among the deferred rows
+        try:
+            if read_only:
+                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                          isolation_level=None, check_same_thread=False, timeout=30)
+            else:
+                self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                          timeout=30)
+            if not create:  # checked before anything is written
+                rows = self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                tables = {row[0] for row in rows}
+                if not tables >= _TABLES:
+                    msg = f"it has the tables {sorted(tables)}, not {sorted(_TABLES)}"
+                    raise sqlite3.DatabaseError(msg)
+            if not read_only:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(_SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(metrics)")}
+            if "derived" not in columns and not read_only:  # schema 1: every final was reported
+                with self.db:
+                    self.db.execute("BEGIN")
+                    self.db.execute("ALTER TABLE metrics ADD COLUMN derived INTEGER NOT NULL DEFAULT 0")
+                    self.db.execute("UPDATE experiment SET schema_version=?", (SCHEMA_VERSION,))
+                columns.add("derived")
+        except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                self.db.close()
+            _bad(f"{self.path}: not a nastune experiment database ({exc}); point to the directory "
+                 "`nastune run` created (it holds experiment.db and trials/), or `nastune experiment list`")
+        self._metric_columns = _METRIC_COLUMNS if "derived" in columns else _METRIC_COLUMNS_V1
 
     def close(self) -> None:
         self.flush()
@@ -262,7 +293,7 @@ class Store:
         return int(self._write(_ADD_METRIC, args).lastrowid or 0)
 
     def metrics(self, kind: str | None = None, after_id: int = 0) -> list[MetricRow]:
-        sql = (f"SELECT {_METRIC_COLUMNS} FROM metrics WHERE id > ?" + (" AND kind=?" if kind else "")
+        sql = (f"SELECT {self._metric_columns} FROM metrics WHERE id > ?" + (" AND kind=?" if kind else "")
                + " ORDER BY id")
         rows = self._query(sql, (after_id, kind) if kind else (after_id,))
         return [MetricRow(i, t, p, k, json.loads(v), s, c, bool(d)) for i, t, p, k, v, s, c, d in rows]

@@ -93,6 +93,9 @@ def test_a_schema_1_database_gains_the_derived_column_and_keeps_its_results(tmp_
         CREATE TABLE metrics (
             id INTEGER PRIMARY KEY AUTOINCREMENT, trial_id TEXT NOT NULL, parameter_id INTEGER NOT NULL,
             kind TEXT NOT NULL, value TEXT NOT NULL, score REAL, created REAL NOT NULL);
+        CREATE TABLE trials (trial_id TEXT PRIMARY KEY);
+        CREATE TABLE parameters (parameter_id INTEGER PRIMARY KEY);
+        CREATE TABLE tuner_state (id INTEGER PRIMARY KEY);
         INSERT INTO experiment VALUES ('old', 'n', 'DONE', 0, 0, '{}', '{}', NULL, 0, NULL, 1, NULL);
         INSERT INTO metrics (trial_id, parameter_id, kind, value, score, created)
             VALUES ('t1', 0, 'final', '0.5', 0.5, 0);
