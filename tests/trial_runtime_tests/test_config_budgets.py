@@ -1,6 +1,7 @@
 """The shipped enas configs fit their search space: enas fetches one architecture per training step and the
 random tuner never repeats one, so ``steps x maxTrialNum`` above the space's size fails the last trial. With
-prefetching (the default) each trial also takes one architecture it never trains: ``steps + 1`` per trial."""
+``enas_prefetch`` on (off by default) each trial also takes one architecture it never trains, so the check
+budgets ``steps + 1`` per trial either way."""
 
 from __future__ import annotations
 
