@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -29,6 +30,43 @@ def _fail(where: str, message: str) -> ChoiceError:
     return ChoiceError([Issue(where, message)])
 
 
+def _misspelt(wanted: str, found: Sequence[Any]) -> str:
+    """`` (is 'x' a misspelling of it?)`` when a key in ``found`` looks like ``wanted``, else ``""``."""
+    close = difflib.get_close_matches(wanted, [k for k in found if isinstance(k, str)], n=1)
+    return f" (is {close[0]!r} a misspelling of it?)" if close else ""
+
+
+def _wanted_inputs(inputs: Sequence[str], optional_input_size: Any) -> str:
+    lo, hi = size_bounds(optional_input_size)
+    count = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
+    return f"a list of {count} of {list(dict.fromkeys(inputs))}"
+
+
+def _native(entry: Any, where: str, choices: Sequence[str], inputs: Sequence[str],
+            optional_input_size: Any) -> tuple[Any, list[Any]]:
+    """``(chosen_layer, chosen_inputs)`` of a native layer entry; clear errors naming a missing key.
+
+    Keys other than the two are ignored, as NNI did (``nastune trial codegen`` rejects them).
+    """
+    example = "{\"chosen_layer\": ..., \"chosen_inputs\": [...]}"
+    if not isinstance(entry, Mapping):
+        raise _fail(where, f"expected {example}, got {type(entry).__name__} {entry!r}")
+    keys = list(entry)
+    if "chosen_layer" not in entry:
+        raise _fail(where, f"missing \"chosen_layer\"{_misspelt('chosen_layer', keys)}; add "
+                           f"\"chosen_layer\": one of {list(dict.fromkeys(choices))}")
+    if "chosen_inputs" not in entry:
+        if inputs:  # NNI failed here too (KeyError); a layer without optional inputs needs none
+            raise _fail(where, f"missing \"chosen_inputs\"{_misspelt('chosen_inputs', keys)}; add "
+                               f"\"chosen_inputs\": {_wanted_inputs(inputs, optional_input_size)}")
+        return entry["chosen_layer"], []
+    chosen_inputs = entry["chosen_inputs"]
+    if not isinstance(chosen_inputs, list):
+        raise _fail(where, f"chosen_inputs must be a list of input names, got {chosen_inputs!r}; write "
+                           f"{_wanted_inputs(inputs, optional_input_size)}")
+    return entry["chosen_layer"], chosen_inputs
+
+
 def layer_choice(params: Mapping[str, Any], mutable_id: str, mutable_layer_id: str, choices: Sequence[str],
                  inputs: Sequence[str], optional_input_size: Any) -> tuple[str, list[str]]:
     """``(chosen_layer, chosen_inputs)`` of one layer, from the native or the converted format, validated.
@@ -41,21 +79,22 @@ def layer_choice(params: Mapping[str, Any], mutable_id: str, mutable_layer_id: s
     if not isinstance(params, Mapping):
         raise _fail(where, f"the parameters must be a JSON object, got {type(params).__name__}")
     block = params.get(mutable_id)
+    prefix = f"_mutable_layer/{mutable_id}/{mutable_layer_id}/"
+    converted = any(isinstance(key, str) and key.startswith(prefix) for key in params)
     if isinstance(block, Mapping) and mutable_layer_id in block:
-        entry = block[mutable_layer_id]
-        if not isinstance(entry, Mapping) or "chosen_layer" not in entry:
-            raise _fail(where, f"expected {{'chosen_layer': ..., 'chosen_inputs': [...]}}, got {entry!r}")
-        chosen_layer = entry["chosen_layer"]
-        chosen_inputs = entry.get("chosen_inputs", [])
-        if not isinstance(chosen_inputs, list):
-            raise _fail(where, f"chosen_inputs must be a list of input names, got {chosen_inputs!r}")
+        chosen_layer, chosen_inputs = _native(block[mutable_layer_id], where, choices, inputs,
+                                              optional_input_size)
+    elif isinstance(block, Mapping) and not converted:
+        layers = list(block)
+        raise _fail(where, f"block {mutable_id!r} has no layer {mutable_layer_id!r}; its layer ids: "
+                           f"{layers}{_misspelt(mutable_layer_id, layers)}; add \"{mutable_layer_id}\": "
+                           "{\"chosen_layer\": ..., \"chosen_inputs\": [...]}")
     else:
-        prefix = f"_mutable_layer/{mutable_id}/{mutable_layer_id}/"
-        if not any(isinstance(key, str) and key.startswith(prefix) for key in params):
+        if not converted:
             shown = sorted(str(key) for key in params)[:8]
             raise _fail(where, f"the architecture has no entry for this layer (neither native "
                                f"{mutable_id!r} -> {mutable_layer_id!r} nor converted {prefix}*); "
-                               f"its keys: {shown}")
+                               f"its keys: {shown}{_misspelt(mutable_id, shown)}")
         from nastuners.space import decode_converted_layer
 
         try:

@@ -115,9 +115,13 @@ def expand(code_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
     return space
 
 
+_CHOICE_EXAMPLE = '{"<block id>": {"mutable_layer_0": {"chosen_layer": "...", "chosen_inputs": [...]}}}'
+
+
 def load_choice(choice: Mapping[str, Any] | str | os.PathLike[str], *, phase: int = -1) -> dict[str, Any]:
     """A choice document from a dict or a file (JSON, a JSON list or JSON Lines: ``phase`` picks one, default
     the last); NNI's ``{"parameter_id", "parameters"}`` envelope is unwrapped."""
+    listed = False  # a JSON list or JSON Lines: one architecture per phase
     if isinstance(choice, Mapping):
         docs: list[Any] = [choice]
         where = "choice"
@@ -130,23 +134,29 @@ def load_choice(choice: Mapping[str, Any] | str | os.PathLike[str], *, phase: in
                               source=where) from None
         try:
             doc = json.loads(text)
-            docs = doc if isinstance(doc, list) else [doc]
+            listed = isinstance(doc, list)
+            docs = doc if listed else [doc]
         except json.JSONDecodeError:
             try:
                 docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+                listed = True
             except json.JSONDecodeError as exc:
                 raise ChoiceError([Issue("$", f"neither JSON nor JSON Lines: {exc}")], source=where) from None
     if not docs:
-        raise ChoiceError([Issue("$", "no architecture in the choice file")], source=where)
+        raise ChoiceError([Issue("$", "no architecture in the choice file; expected a JSON object such as "
+                                      f"{_CHOICE_EXAMPLE}")], source=where)
     try:
         doc = docs[phase]
     except IndexError:
-        raise ChoiceError([Issue("$", f"phase {phase} does not exist ({len(docs)} architectures)")],
+        raise ChoiceError([Issue("$", f"phase {phase} does not exist ({len(docs)} architectures); "
+                                      f"use --phase 0 to {len(docs) - 1} (or -1 for the last)")],
                           source=where) from None
     if isinstance(doc, Mapping) and "parameters" in doc and "parameter_id" in doc:
         doc = doc["parameters"]
     if not isinstance(doc, Mapping):
-        issue = Issue("$", f"a choice must be a JSON object, got {type(doc).__name__}")
+        which = f" (--phase {phase} of the {len(docs)} in the file)" if listed else ""
+        issue = Issue("$", f"a choice must be a JSON object{which}, got {type(doc).__name__} "
+                           f"{json.dumps(doc, default=repr)[:60]}; expected {_CHOICE_EXAMPLE}")
         raise ChoiceError([issue], source=where)
     return dict(doc)
 
@@ -162,21 +172,51 @@ def _stale(units: list[FileUnit], params: Mapping[str, Any]) -> list[Issue]:
         native = isinstance(value, Mapping) and "/mutable_block_" in key
         block = parts[0] if parts else (key if native else None)
         if block is not None and block not in blocks:
-            issues.append(Issue(f"$[{key!r}]", f"block {block!r} is not in the current code (its blocks: "
-                                f"{sorted(blocks)}); the code changed since this choice was made?"))
+            issues.append(Issue(f"$[{json.dumps(key)}]", f"block {block!r} is not in the current code (its "
+                                f"blocks: {sorted(blocks)}); the code changed since this choice was made?"))
     return issues
+
+
+def _check_layers(units: list[FileUnit], params: Mapping[str, Any], source: str | None) -> None:
+    """Check the native mutable_layer part of ``params`` against the code's blocks with the space's choice
+    checker (JSON paths, did-you-mean, unknown and missing keys). Converted or mixed documents, and spaces the
+    strict parser refuses, are left to the per-layer checks of :func:`trial_runtime.classic.layer_choice`."""
+    import warnings
+
+    from ..exceptions import SearchSpaceError
+    from ..space import SearchSpace, split_converted_key
+
+    if any(isinstance(key, str) and split_converted_key(key) for key in params):
+        return
+    blocks = {key: value for key, value in space_of(units).items() if value["_type"] == "mutable_layer"}
+    if not blocks:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the annotation compiler already warned about leniencies
+            space = SearchSpace.from_json(blocks)
+    except SearchSpaceError:
+        return
+    space.validate_choice({key: params[key] for key in blocks if key in params}, source=source)
 
 
 def codegen(code_dir: str | os.PathLike[str], choice: Mapping[str, Any] | str | os.PathLike[str],
             out_dir: str | os.PathLike[str], *, phase: int = -1) -> Path:
     """Write a standalone copy of ``code_dir`` for one architecture to ``out_dir`` (new or empty)."""
+    source = None if isinstance(choice, Mapping) else str(choice)
     params = load_choice(choice, phase=phase)
     root, files = read_tree(code_dir)
     units = _units(files)
     issues = _stale(units, params)
     if issues:
-        raise ChoiceError(issues, source=None if isinstance(choice, Mapping) else str(choice))
-    texts = _rewritten(files, lambda unit: codegen_unit(unit, params))
+        raise ChoiceError(issues, source=source)
+    _check_layers(units, params, source)
+    try:
+        texts = _rewritten(files, lambda unit: codegen_unit(unit, params))
+    except ChoiceError as exc:
+        if exc.source is not None or source is None:
+            raise
+        raise ChoiceError(exc.issues, source=source) from None
     target = check_target(root, out_dir, "trial codegen")
     write_tree(files, target, texts)
     return target

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import AnnotationError
-from .main import add_group
+from .main import add_group, emit_warning
 
 
 def register(subparsers: Any, groups: dict[str, Any]) -> None:
@@ -49,16 +49,20 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
 
 @contextmanager
 def _warnings_to_stderr() -> Iterator[None]:
+    """Show every annotation warning (not once per location), also when the command then fails."""
     from ..annotation import AnnotationWarning
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AnnotationWarning)
-        yield
-    for item in caught:
-        if issubclass(item.category, AnnotationWarning):
-            print(f"nastune: warning: {item.message}", file=sys.stderr)
-        else:
-            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AnnotationWarning)
+            yield
+    finally:
+        for item in caught:
+            if issubclass(item.category, AnnotationWarning):
+                emit_warning(item.message)
+            else:  # the CLI's formatter (main.show_warning) when run as `nastune`
+                warnings.showwarning(item.message, item.category, item.filename, item.lineno)
 
 
 def _check_output_file(path: str | None, flag: str) -> None:

@@ -8,8 +8,9 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from .. import __version__
 from ..exceptions import NastunersError
@@ -48,8 +49,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def format_warning(message: Warning | str) -> str:
+    """How the CLI prints a warning: ``nastune: warning: <message>`` (messages carry the user's file or JSON
+    path; Python's ``<internal file>:<line>: UserWarning`` and source line would only point into nastune)."""
+    return f"nastune: warning: {message}"
+
+
+_shown: set[str] = set()  # the warnings printed during this ``main()`` call
+
+
+def emit_warning(message: Warning | str, file: TextIO | None = None) -> None:
+    """Print :func:`format_warning` to stderr (or ``file``), once per text per command: the same problem
+    found again by a later stage (e.g. a space checked at compile time, then by the runner and the tuner) is
+    not repeated."""
+    text = format_warning(message)
+    if text in _shown:
+        return
+    _shown.add(text)
+    with contextlib.suppress(OSError, ValueError):  # stderr closed or gone: never fail over a warning
+        print(text, file=file if file is not None else sys.stderr)
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
+    """A ``warnings.showwarning`` replacement: :func:`emit_warning`."""
+    del category, filename, lineno, line  # internal locations mean nothing to the user
+    emit_warning(message, file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``nastune`` with ``argv``; return the exit status (0 ok, 1 usage error, 2 invalid input)."""
+    _shown.clear()
+    with warnings.catch_warnings():  # restores Python's formatter when an in-process caller returns
+        warnings.showwarning = show_warning
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

@@ -13,6 +13,7 @@ __all__ = ["NAS_MODES", "Checker", "parse_duration"]
 NAS_MODES = ("classic_mode", "enas_mode", "oneshot_mode", "darts_mode")
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION_HINT = "; give a number of seconds or a string such as '30s', '10m', '2h' or '1d'"
 _TYPE_NAMES = {str: "a string", bool: "true or false", int: "an integer", dict: "a mapping",
                float: "a number"}
 
@@ -23,6 +24,9 @@ def parse_duration(value: Any, key: str = "duration") -> float:
         seconds = float(value)
     else:
         match = _DURATION.match(str(value)) if isinstance(value, str) else None
+        if not match and isinstance(value, str) and _DURATION.match(value.strip().removeprefix("-")):
+            msg = f"{key}: {value!r} must be positive{_DURATION_HINT}"  # '-1', '-5m'
+            raise ConfigError(msg)
         if not match:
             msg = (
                 f"{key}: {value!r} is not a duration; expected a number of seconds or a string "
@@ -30,10 +34,18 @@ def parse_duration(value: Any, key: str = "duration") -> float:
             )
             raise ConfigError(msg)
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds <= 0:
-        msg = f"{key}: {value!r} must be positive"
+    if not seconds > 0:  # NaN too
+        msg = f"{key}: {value!r} must be positive{_DURATION_HINT}"
         raise ConfigError(msg)
     return seconds
+
+
+def _closest(given: str, options: tuple[str, ...]) -> str | None:
+    """The option ``given`` most likely meant (a close spelling, or the same letters in another case)."""
+    close = difflib.get_close_matches(given, options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    return {k.lower(): k for k in options}.get(given.lower())
 
 
 class Checker:
@@ -50,6 +62,8 @@ class Checker:
     TUNER_KEYS = ("builtinTunerName", "name", "classArgs", "includeIntermediateResults", "gpuIndices",
                   "gpuNum", "codeDir", "classFileName", "className")
     NAS_MODE_ARGS = ("oneshot_dropout_rate", "darts_learning_rate", "darts_momentum", "enas_prefetch")
+    #: known to the parser only to be rejected with a message of their own: never listed as accepted
+    REJECTED_KEYS = ("assessor", "advisor")
 
     def __init__(self, raw: dict[str, Any], source: str | None) -> None:
         self.raw = raw
@@ -58,13 +72,9 @@ class Checker:
 
     def problem(self, key: str, message: str, *, suggest_from: tuple[str, ...] = (),
                 given: str | None = None) -> None:
-        if suggest_from and given is not None:
-            close = difflib.get_close_matches(given, suggest_from, n=1, cutoff=0.6)
-            if not close:
-                lowered = {k.lower(): k for k in suggest_from}
-                close = [lowered[given.lower()]] if given.lower() in lowered else []
-            if close:
-                message += f"; did you mean {close[0]!r}?"
+        close = _closest(given, suggest_from) if suggest_from and given is not None else None
+        if close:
+            message += f"; did you mean {close!r}?"
         self.problems.append(f"{key}: {message}")
 
     def raise_if_any(self) -> None:
@@ -75,9 +85,18 @@ class Checker:
             raise ConfigError("\n".join(lines + [f"  - {p}" for p in self.problems]))
 
     def unknown_keys(self, section: dict[str, Any], prefix: str, known: tuple[str, ...]) -> None:
+        """Each key of ``section`` not in ``known``: a did-you-mean, else the accepted keys of that level."""
+        accepted = [k for k in known if k not in self.REJECTED_KEYS]
         for key in section:
-            if key not in known:
-                self.problem(f"{prefix}{key}", "unknown key", suggest_from=known, given=str(key))
+            if key in known:
+                continue
+            close = _closest(str(key), known)
+            if close:
+                self.problem(f"{prefix}{key}", f"unknown key; did you mean {close!r}?")
+            else:
+                where = f"under {prefix.rstrip('.')!r}" if prefix else "at the top level"
+                self.problem(f"{prefix}{key}", f"unknown key; remove it, or use one of the keys accepted "
+                             f"{where}: {', '.join(accepted)}")
 
     def is_mapping(self, value: Any, key: str) -> bool:
         if isinstance(value, dict):

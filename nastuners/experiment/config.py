@@ -154,7 +154,7 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, source: str | None = No
     for key in c.IGNORED_KEYS:
         if key in raw:
             log.warning("config key %r is accepted for NNI compatibility and ignored", key)
-    for key in ("assessor", "advisor"):
+    for key in c.REJECTED_KEYS:
         if key in raw:
             c.problem(key, f"{key}s are not supported by nastune; remove the {key!r} section")
     platform = c.get(raw, "trainingServicePlatform", str, default="local")
@@ -177,7 +177,9 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, source: str | None = No
                      "training_update; set multiPhase: true to silence this)")
             multi_phase = True
     tuner = _tuner(c, raw.get("tuner"), base_dir)
-    if tuner is None and (trial is None or trial.nas_mode not in ("oneshot_mode", "darts_mode")):
+    # "missing" only when there is no tuner section at all: a wrong one has its own problem above
+    no_tuner_needed = trial is not None and trial.nas_mode in ("oneshot_mode", "darts_mode")
+    if raw.get("tuner") is None and not no_tuner_needed:
         c.problem("tuner", "missing: name a tuner (for example `tuner: {builtinTunerName: random}` or "
                   "`--tuner random`)")
     exp_dir = c.get(raw, "experimentDir", str)

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import signal
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -88,35 +89,49 @@ def _search_space(config: ExperimentConfig) -> dict[str, Any]:
     from nastuners.exceptions import SearchSpaceError
     from nastuners.space import SearchSpace
 
-    if config.use_annotation:
-        from nastuners.annotation import generate_search_space
+    if not config.use_annotation:
+        return _space_file(config)
+    from nastuners.annotation import generate_search_space
 
-        space = generate_search_space(config.trial.code_dir, allow_empty=True)
-        if not space:
-            msg = (f"trial.codeDir {config.trial.code_dir}: useAnnotation is true but no @nni annotation "
-                   "(nor a direct nni.choice/nni.mutable_layer call) was found in any .py file (empty search "
-                   "space); check trial.codeDir, or set useAnnotation: false and give searchSpacePath")
-            raise ConfigError(msg)
-    else:
-        assert config.search_space_path is not None
-        try:
-            space = json.loads(Path(config.search_space_path).read_text())
-        except OSError as exc:
-            msg = (
-                f"searchSpacePath: cannot read {config.search_space_path}: "
-                              f"{exc.strerror or exc}"
-            )
-            raise ConfigError(msg) from exc
-        except json.JSONDecodeError as exc:
-            msg = f"searchSpacePath: {config.search_space_path} is not valid JSON: {exc}"
-            raise ConfigError(msg) from exc
+    space = generate_search_space(config.trial.code_dir, allow_empty=True)
+    if not space:
+        msg = (f"trial.codeDir {config.trial.code_dir}: useAnnotation is true but no @nni annotation "
+               "(nor a direct nni.choice/nni.mutable_layer call) was found in any .py file (empty search "
+               "space); check trial.codeDir, or set useAnnotation: false and give searchSpacePath")
+        raise ConfigError(msg)
     try:
-        SearchSpace.from_json(space)  # raises SearchSpaceError listing every problem
+        with warnings.catch_warnings():  # leniencies (repeated choices, sizes) were warned about at file:line
+            warnings.simplefilter("ignore", UserWarning)
+            SearchSpace.from_json(space)  # raises SearchSpaceError listing every problem
     except SearchSpaceError as exc:
-        source = (f"search space generated from the annotations in {config.trial.code_dir}"
-                  if config.use_annotation else f"searchSpacePath {config.search_space_path}")
+        source = f"search space generated from the annotations in {config.trial.code_dir}"
         raise SearchSpaceError(exc.issues, source=source) from exc
     return space
+
+
+def _space_file(config: ExperimentConfig) -> dict[str, Any]:
+    """The searchSpacePath document, read and checked as ``nastune space validate`` does (``load_space``);
+    errors name the config file (a relative searchSpacePath is resolved against that file's folder)."""
+    from nastuners.exceptions import SearchSpaceError
+    from nastuners.space import SearchSpace, read_space_json
+
+    assert config.search_space_path is not None
+    path = Path(config.search_space_path)
+    src = f"{config.source}: " if config.source else ""
+    folder = f" {Path(config.source).parent.resolve()}" if config.source else ""
+    relative = f"relative to the config file's folder{folder}"
+    try:
+        doc = read_space_json(path)  # the file's own form, which the tuners get: load_space without the parse
+        SearchSpace.from_json(doc)
+    except SearchSpaceError as exc:
+        if [i.path for i in exc.issues] == ["$"] and exc.issues[0].message.startswith("cannot read"):
+            reason = exc.issues[0].message.removeprefix("cannot read the file: ").split("; ")[0]
+            where = f" in {config.source}" if config.source else ""
+            msg = (f"{src}searchSpacePath: cannot read {path}: {reason}; searchSpacePath is "
+                   f"{relative}; fix the path{where} (or give an absolute one)")
+            raise ConfigError(msg) from None
+        raise SearchSpaceError(exc.issues, source=f"{src}searchSpacePath {path} ({relative})") from None
+    return dict(doc)
 
 
 def _make_tuner(config: ExperimentConfig, space: dict[str, Any]) -> Any:

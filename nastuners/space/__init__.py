@@ -7,8 +7,9 @@ optional inputs, each ``choice`` entry). Every tuner and the offline bench work 
 from __future__ import annotations
 
 from ._converted import convert_space, converted_prefix, decode_converted_layer, split_converted_key
+from ._load import load_space, read_space_json
 from ._model import Block, ChoiceParam, Decision, Layer
-from ._space import SearchSpace, Vector, load_space
+from ._space import SearchSpace, Vector
 
 __all__ = [
     "Block",
@@ -21,5 +22,6 @@ __all__ = [
     "converted_prefix",
     "decode_converted_layer",
     "load_space",
+    "read_space_json",
     "split_converted_key",
 ]

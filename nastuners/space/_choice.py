@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ChoiceError, Issue
@@ -22,6 +22,16 @@ def _option_index(param: ChoiceParam, value: Any) -> int | None:
         return param.option_index.get(option_key(value))  # a dict: large choice lists encode in O(1)
     except TypeError:  # unhashable value (a list, an object): not an option
         return None
+
+
+def _did_you_mean(key: Any, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1) if isinstance(key, str) else []
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def _allowed(layer: Layer) -> str:
+    lo, hi = layer.size_lo, layer.size_hi
+    return f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
 
 
 class _Checker:
@@ -46,10 +56,8 @@ class _Checker:
         known = [e.key for e in self.space.entries]
         for key in doc:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1) if isinstance(key, str) else []
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                self.err(json_path("$", key), f"{show(key)} is not a key of the search space; {hint}"
-                                              f"keys: {show(known)}; remove it")
+                self.err(json_path("$", key), f"{show(key)} is not a key of the search space; "
+                                              f"{_did_you_mean(key, known)}keys: {show(known)}; remove it")
         for entry in self.space.entries:
             path = json_path("$", entry.key)
             if entry.key not in doc:
@@ -80,7 +88,8 @@ class _Checker:
         for key in value:
             if key not in names:
                 self.err(json_path(path, key), f"block {block.key!r} has no layer {show(key)}; "
-                                               f"its layers: {names}; remove it")
+                                               f"{_did_you_mean(key, names)}its layer ids: {names}; "
+                                               "rename or remove it")
         for layer in block.layers:
             lpath = json_path(path, layer.name)
             if layer.name not in value:
@@ -92,12 +101,15 @@ class _Checker:
         if not isinstance(value, Mapping):
             self.err(path, f"expected {_LAYER_EXAMPLE}, got {show(value)}")
             return
+        keys = ("chosen_layer", "chosen_inputs")
         for key in value:
-            if key not in ("chosen_layer", "chosen_inputs"):
-                self.err(json_path(path, key), f"unexpected key {show(key)}; a layer choice has only "
-                                               "\"chosen_layer\" and \"chosen_inputs\": remove it")
+            if key not in keys:
+                self.err(json_path(path, key), f"unexpected key {show(key)}; {_did_you_mean(key, keys)}"
+                                               "a layer choice has only \"chosen_layer\" and "
+                                               "\"chosen_inputs\": rename or remove it")
         if "chosen_layer" not in value:
-            self.err(path, f"missing \"chosen_layer\"; add one of {list(layer.layer_choice)}")
+            self.err(path, f"missing \"chosen_layer\"; add \"chosen_layer\": one of "
+                           f"{list(layer.layer_choice)}")
         else:
             chosen = value["chosen_layer"]
             if isinstance(chosen, str) and chosen in layer.layer_choice:
@@ -105,6 +117,11 @@ class _Checker:
             else:
                 self.err(json_path(path, "chosen_layer"), f"chosen_layer {show(chosen)} is not one of "
                                                           f"{list(layer.layer_choice)}; use one of them")
+        if "chosen_inputs" not in value and layer.optional_inputs:
+            # NNI's runtime failed (KeyError) here too; a layer without optional inputs needs none
+            self.err(path, f"missing \"chosen_inputs\"; add \"chosen_inputs\": a list of "
+                           f"{_allowed(layer)} of {list(layer.optional_inputs)}")
+            return
         inputs = value.get("chosen_inputs", [])
         ipath = json_path(path, "chosen_inputs")
         if not isinstance(inputs, list):
@@ -122,9 +139,7 @@ class _Checker:
                                              f"{list(optional)} of {layer.path}; use one of them")
         count, n = len(inputs), len(optional)
         if not layer.size_lo <= count <= layer.size_hi:
-            allowed = (f"exactly {layer.size_lo}" if layer.size_lo == layer.size_hi
-                       else f"{layer.size_lo} to {layer.size_hi}")
-            self.err(path, f"{count} inputs chosen {show(inputs)}; {layer.path} takes {allowed} of "
+            self.err(path, f"{count} inputs chosen {show(inputs)}; {layer.path} takes {_allowed(layer)} of "
                            f"{list(optional)}")
         if len(self.issues) > before:
             return

@@ -52,9 +52,14 @@ def option_key(value: Any) -> tuple[str, Any]:
 class _Parser:
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []
 
     def err(self, path: str, message: str) -> None:
         self.issues.append(Issue(path, message))
+
+    def warn(self, path: str, message: str) -> None:
+        """A leniency NNI allowed (nni-compat §3): legal, but worth a warning naming the JSON path."""
+        self.warnings.append(Issue(path, message))
 
     # -- top level -------------------------------------------------------------------------------------
     def parse(self, doc: Any) -> list[Block | ChoiceParam]:
@@ -177,13 +182,14 @@ class _Parser:
                                              f"{show(item)}; quote it as {json.dumps(show(item))}")
                 ok = False
             elif item in seen:
-                self.err(json_path(path, i), f"duplicate {what} entry {item!r} (same as entry {seen[item]}): "
-                                             "duplicates share one runtime key, so the second can never be "
-                                             "chosen; remove it")
-                ok = False
+                # nni-compat §3: legal (NNI kept it); the repeat shares the first one's runtime key
+                self.warn(json_path(path, i), f"duplicate {what} entry {item!r} (same as entry {seen[item]}) "
+                                              "shares one runtime key with it, so it is not a separate "
+                                              "candidate; nastune keeps only the first (remove the repeat "
+                                              "to silence this warning)")
             else:
                 seen[item] = i
-        return tuple(value) if ok else None
+        return tuple(seen) if ok else None  # first occurrences, in document order
 
     def _size(self, size: Any, path: str) -> tuple[int, int] | None:
         if _is_int(size):
@@ -253,15 +259,20 @@ class _Parser:
         if choices is None:
             return None
         if hi > len(inputs) > 0:
-            warnings.warn(f"{path}: optional_input_size {show(size_json)} exceeds the {len(inputs)} optional "
-                          "inputs; NNI allowed this (inputs repeat), so choices will repeat inputs",
-                          stacklevel=5)
+            self.warn(path, f"optional_input_size {show(size_json)} exceeds the {len(inputs)} optional "
+                            "inputs; NNI allowed this (inputs repeat), so choices will repeat inputs")
         frozen = size_json if isinstance(size_json, int) else (lo, hi)
         return Layer(block, name, choices, inputs, lo, hi, frozen)
 
 
 def parse_space(doc: Any) -> tuple[list[Block | ChoiceParam], list[Issue]]:
-    """Parse ``doc``; return its entries in document order and every issue found."""
+    """Parse ``doc``; return its entries in document order and every issue found.
+
+    NNI leniencies (a size above the input count, repeated ``layer_choice``/``optional_inputs`` strings, which
+    are kept once) are legal and reported as ``UserWarning``s ``<JSON path>: <message>``.
+    """
     parser = _Parser()
     entries = parser.parse(doc)
+    for warning in parser.warnings:  # one stable location: each distinct warning shows once per process
+        warnings.warn(str(warning), stacklevel=2)
     return entries, parser.issues

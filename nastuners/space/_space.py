@@ -8,7 +8,6 @@ from collections.abc import Iterator, Mapping
 from itertools import product
 from math import prod
 from operator import index as _as_int
-from pathlib import Path
 from typing import Any
 
 from ..exceptions import ChoiceError, Issue, SearchSpaceError
@@ -231,24 +230,3 @@ class SearchSpace:
                 cats = range(d.n)
             result.extend((*vector[:i], c, *vector[i + 1:]) for c in cats if c != vector[i])
         return result
-
-
-def load_space(path: str | Path) -> SearchSpace:
-    """Read and validate a search-space JSON file; errors name the file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        issue = Issue("$", f"cannot read the file: {exc.strerror or exc}; check the path")
-        raise SearchSpaceError([issue], source=str(p)) from None
-    except UnicodeDecodeError as exc:
-        issue = Issue("$", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "save it as UTF-8 JSON")
-        raise SearchSpaceError([issue], source=str(p)) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        issue = Issue("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
-                           "fix the syntax")
-        raise SearchSpaceError([issue], source=str(p)) from None
-    return SearchSpace.from_json(doc, source=str(p))

@@ -161,7 +161,8 @@ def test_codegen_rejects_stale_and_bad_choices(tmp_path: Path) -> None:
     with pytest.raises(ChoiceError, match=r"mutable_block_15.*not in the current code"):
         codegen(code, stale, tmp_path / "o1")
     bad = {"trial/mutable_block_16": {"mutable_layer_0": {"chosen_layer": "conv(ch=512)", "chosen_inputs": []}}}
-    with pytest.raises(ChoiceError, match=r"chosen_layer 'conv\(ch=512\)' is not one of"):
+    with pytest.raises(ChoiceError, match=r'\["mutable_layer_0"\]\["chosen_layer"\]: chosen_layer "conv\(ch=512\)" '
+                                          r"is not one of \['conv\(ch=128\)'"):
         codegen(code, bad, tmp_path / "o2")
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
 

@@ -113,7 +113,10 @@ def test_cli_bad_search_space_exit_2(home: Path, tmp_path: Path, capsys) -> None
     assert run_cli("run", str(toy_config(tmp_path, searchSpacePath=str(space)))) == 2
     err = capsys.readouterr().err
     assert "search space" in err and "layer_choice" in err
-    assert f"searchSpacePath {space}: invalid search space" in err  # where the bad space came from
+    config = tmp_path / "config.yml"
+    # where the bad space came from: the config file, and the file its searchSpacePath names
+    assert f"{config}: searchSpacePath {space} (relative to the config file's folder {tmp_path}): " \
+        "invalid search space" in err
     assert not (home / "experiments").exists()
 
 

@@ -142,7 +142,7 @@ def test_all_errors_of_a_document_are_collected() -> None:
             "_value": {
                 "mutable_layer_0": {
                     "layer_choice": [],
-                    "optional_inputs": ["a", "a"],
+                    "optional_inputs": ["a", 2],
                     "optional_input_size": [2, 1],
                     "layer_output": "y",
                 },

@@ -9,7 +9,7 @@ import pytest
 
 from nastuners.space import SearchSpace
 
-from ._docs import DROP, L, issues_of, layer, only_issue, space_of
+from ._docs import DROP, B, L, issues_of, layer, only_issue, space_of
 
 
 def test_empty_layer_choice() -> None:
@@ -24,11 +24,36 @@ def test_missing_layer_choice() -> None:
 
 
 def test_duplicate_choice_and_input() -> None:
-    issues = issues_of(space_of(layer(layer_choice=["f()", "g()", "f()"], optional_inputs=["a", "b", "a"])))
-    assert [i.path for i in issues] == [f'{L}["layer_choice"][2]', f'{L}["optional_inputs"][2]']
-    assert "duplicate layer_choice entry 'f()' (same as entry 0)" in issues[0].message
-    assert "remove it" in issues[0].message
-    assert "duplicate optional_inputs entry 'a'" in issues[1].message
+    """nni-compat §3: repeated strings stay legal (one runtime key) with a warning naming the JSON path; the
+    model keeps the first occurrence only, so no tuner sees two equivalent categories."""
+    doc = space_of(layer(layer_choice=["f()", "g()", "f()"], optional_inputs=["a", "b", "a"],
+                         optional_input_size=[1, 2]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        space = SearchSpace.from_json(doc)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith(f'{L}["layer_choice"][2]: duplicate layer_choice entry '
+                                  "'f()' (same as entry 0)")
+    assert messages[1].startswith(f'{L}["optional_inputs"][2]: duplicate optional_inputs entry '
+                                  "'a' (same as entry 0)")
+    assert all("keeps only the first" in m and "remove the repeat" in m for m in messages)
+    (parsed,) = space.layers
+    assert parsed.layer_choice == ("f()", "g()") and parsed.optional_inputs == ("a", "b")
+    # decisions: 2 ops; inputs: 2 singletons + 1 pair = 3 categories (the repeat is no extra category)
+    assert [d.n for d in space.decisions] == [2, 3] and space.cardinality == 6
+    assert space.to_json()[B]["_value"]["mutable_layer_0"]["layer_choice"] == ["f()", "g()"]
+
+
+def test_duplicate_inputs_count_against_the_size_once() -> None:
+    """["a", "a"] is one distinct input: a size of 2 now exceeds it (legal, NNI repeats inputs: a warning)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        space = SearchSpace.from_json(space_of(layer(optional_inputs=["a", "a"], optional_input_size=2)))
+    assert [str(w.message).split(": ", 1)[1][:40] for w in caught] == [
+        "duplicate optional_inputs entry 'a' (sam", "optional_input_size 2 exceeds the 1 opti"]
+    assert space.layers[0].optional_inputs == ("a",)
+    assert space.decode((0, 0))[B]["mutable_layer_0"]["chosen_inputs"] == ["a", "a"]
 
 
 def test_non_string_entries() -> None:

@@ -28,6 +28,7 @@ QUICK = settings(
 def _no_size_warnings() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*exceeds the .* optional inputs")
+        warnings.filterwarnings("ignore", message=".*duplicate (layer_choice|optional_inputs) entry")
         yield
 
 

@@ -82,7 +82,13 @@ def test_converted_choice_is_decoded() -> None:
     (native("b()", ["w"]), "chosen_inputs ['w'] are not among the optional inputs ['x', 'y', 'z']"),
     (native("b()", ["x", "y", "z"]), "3 chosen inputs ['x', 'y', 'z'], but optional_input_size allows 0..2"),
     ({"other": 1}, "the architecture has no entry for this layer"),
-    ({BLOCK: {"mutable_layer_0": "b()"}}, "expected {'chosen_layer'"),
+    ({BLOCK: {"mutable_layer_0": "b()"}}, 'expected {"chosen_layer": ..., "chosen_inputs": [...]}, got str'),
+    ({BLOCK: {"mutable_layer_0": {"chosen_layer": "b()", "chosen_input": ["x"]}}},
+     f"""{BLOCK}/mutable_layer_0: missing "chosen_inputs" (is 'chosen_input' a misspelling of it?); add "chosen_inputs": a list of 0 to 2 of ['x', 'y', 'z']"""),
+    ({BLOCK: {"mutable_layer_0": {"chosen_inputs": []}}},
+     """missing "chosen_layer"; add "chosen_layer": one of ['a(k=1)', 'b()']"""),
+    ({BLOCK: {"mutable_layer_1": {"chosen_layer": "b()", "chosen_inputs": []}}},
+     f"""block '{BLOCK}' has no layer 'mutable_layer_0'; its layer ids: ['mutable_layer_1'] (is 'mutable_layer_1' a misspelling of it?); add "mutable_layer_0": """),
 ])
 def test_bad_choices_name_block_layer_value_and_allowed(chosen: dict[str, Any], message: str) -> None:
     """Unknown op/input or a count outside the size is a ChoiceError (a ValueError) naming everything."""
@@ -90,6 +96,16 @@ def test_bad_choices_name_block_layer_value_and_allowed(chosen: dict[str, Any], 
     with pytest.raises(ChoiceError) as info:
         layer()
     assert message in str(info.value) and isinstance(info.value, ValueError)
+
+
+def test_extra_keys_and_missing_inputs_without_optional_inputs_stay_lenient() -> None:
+    """As NNI: unknown keys in a layer entry are ignored at trial time; a layer without optional inputs needs
+    no "chosen_inputs"."""
+    _platform.reset(FixedPlatform({BLOCK: {"mutable_layer_0": {"chosen_layer": "b()", "chosen_inputs": ["x"],
+                                                               "note": 1}}}))
+    assert layer() == ("b", [["F"], ["X"]])
+    _platform.reset(FixedPlatform({BLOCK: {"mutable_layer_0": {"chosen_layer": "b()"}}}))
+    assert layer(0, {}) == ("b", [["F"], []])
 
 
 def test_modes_and_tf_argument() -> None:
