@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from ._drivers import run_cases
+
 pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.tf
 
@@ -26,18 +28,7 @@ R5 = [1103.97, 1103.89, 1103.77]
 
 
 def _run_driver(script: str) -> dict[str, dict[str, Any]]:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TOY_STEPS="10000")
-    env.pop("NASTUNE_PARAMETERS", None)
-    env.pop("NASTUNE_CHANNEL", None)
-    proc = subprocess.run([sys.executable, str(CASES / script)], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
-    results = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith("CASE "):
-            doc = json.loads(line[5:])
-            results[doc["case"]] = doc
-    assert proc.returncode == 0 and results, proc.stderr[-3000:]
-    return results
+    return run_cases(CASES / script, TOY_STEPS="10000")
 
 
 @pytest.fixture(scope="module")

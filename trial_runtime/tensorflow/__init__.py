@@ -46,9 +46,9 @@ def mutable_layer(mode: str, mutable_id: str, mutable_layer_id: str, funcs: Mapp
     if mode not in _BUILDERS:
         msg = f"Unrecognized mode: {mode}"
         raise RuntimeError(msg)
-    tf_module = load_tf(tf, mode)
-    check_call(mode, mutable_id, mutable_layer_id, funcs, funcs_args, fixed_inputs, optional_inputs)
     where = f"{mutable_id}/{mutable_layer_id}"
+    tf_module = load_tf(tf, mode, f"nni.mutable_layer {where}")
+    check_call(mode, mutable_id, mutable_layer_id, funcs, funcs_args, fixed_inputs, optional_inputs)
     size = size_range(optional_input_size, len(optional_inputs), where)
     return _BUILDERS[mode](tf_module, mutable_id, mutable_layer_id, funcs, funcs_args, list(fixed_inputs),
                            optional_inputs, size)

@@ -8,6 +8,7 @@ enas ``training_update`` (``enas_prefetch``).
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Any
 
@@ -85,6 +86,9 @@ def check(name: str, value: Any, where: str) -> float | bool:
         msg = f"{where}: {name} must be a number, got {value!r}"
         raise ValueError(msg)
     value = float(value)
+    if not math.isfinite(value):
+        msg = f"{where}: {name} must be a finite number, got {value}"
+        raise ValueError(msg)
     if name == "oneshot_dropout_rate" and not 0.0 <= value < 1.0:
         msg = (f"{where}: oneshot_dropout_rate must be in [0, 1) (the probability that everything is "
                f"dropped), got {value}")

@@ -30,14 +30,11 @@ from typing import Any
 import numpy as np
 
 from . import _params
-from ._layers import Layer, check_same_shapes, layers_of
+from ._layers import Layer, call_op, check_same_shapes, check_sibling, layers_of, mode_layers, to_tensor
 from ._tf import EAGER, context_key, make_variable, session_key, var_name
 
 _log = logging.getLogger("trial_runtime.tensorflow")
 
-_VARIABLE_HINT = ("enas_mode builds every candidate op inside a tf.switch_case branch, so variables the op "
-                  "creates must be lifted out of the branch: use tf.compat.v1.get_variable(...) or a "
-                  "callable initial value, tf.Variable(lambda: tf.random.truncated_normal(shape))")
 
 
 def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], funcs_args: Mapping[str, Any],
@@ -66,7 +63,8 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
                f"time ({layer.choices}, inputs {layer.inputs})")
         raise ValueError(msg)
 
-    tensors = [tf.convert_to_tensor(optional_inputs[n]) for n in names]
+    tensors = [to_tensor(tf, optional_inputs[n], f"{where}: optional input {n!r} is", "a tensor")
+               for n in names]
     if tensors:
         check_same_shapes(where, "enas_mode", "optional inputs", names, tensors)
         # the chosen inputs, in declaration order, on a new axis 0: each input sliced to [0 or 1, ...] by its
@@ -80,13 +78,8 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
     traced: dict[str, Any] = {}
 
     def branch(name: str, func: Any, kwargs: Mapping[str, Any]) -> Any:
-        try:
-            out = tf.convert_to_tensor(func([list(fixed_inputs), chosen], **kwargs))
-        except ValueError as exc:
-            if "lifted out of" in str(exc):
-                msg = f"{where}: candidate {name!r}: {exc}\n{_VARIABLE_HINT}"
-                raise ValueError(msg) from exc
-            raise
+        out = call_op(tf, "enas_mode", where, name, func, [list(fixed_inputs), chosen], kwargs)
+        check_sibling(where, "enas_mode", name, out, traced)  # before TF merges the branches' outputs
         traced[name] = out
         return out
 
@@ -205,11 +198,7 @@ def _check_eager_shape(layer: Layer, output: Any, where: str) -> None:
 def update(tf: Any, session: Any) -> None:
     """Fetch the next architecture (the current one on the first call) and load it into every layer."""
     key = session_key(tf, session, "enas_mode")
-    layers = [layer for layer in layers_of(key).values() if layer.mode == "enas_mode"]
-    if not layers:
-        msg = ("training_update('enas_mode') found no enas_mode nni.mutable_layer in "
-               f"{'this eager program' if key is EAGER else 'the session graph'}; build the model first")
-        raise RuntimeError(msg)
+    layers = mode_layers(key, "enas_mode", "training_update('enas_mode')")
     params = _params.architecture_to_load("enas_mode")
     values = [_signal_values(params, layer) for layer in layers]
     if key is EAGER:

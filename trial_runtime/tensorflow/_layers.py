@@ -39,6 +39,20 @@ def layers_of(key: Any) -> dict[tuple[str, str], Layer]:
     return _graphs.setdefault(key, {})
 
 
+def mode_layers(key: Any, mode: str, call: str) -> list[Layer]:
+    """The layers built in ``mode`` in context ``key``; a ``RuntimeError`` naming ``call`` when there are none
+    (the model is not built yet, or was built in another mode: the message says which)."""
+    layers = [layer for layer in layers_of(key).values() if layer.mode == mode]
+    if not layers:
+        built = sorted({layer.mode for layer in layers_of(key).values() if layer.mode.endswith("_mode")})
+        msg = (f"{call} found no {mode} nni.mutable_layer in "
+               f"{'this eager program' if key is EAGER else 'the session graph'}"
+               f"{f' (its layers were built in {built})' if built else ''}; build the model in {mode} first "
+               f"(call it after the model, and only when built_mode(tf, sess) == {mode!r})")
+        raise RuntimeError(msg)
+    return layers
+
+
 def forget_eager() -> None:
     """Drop every eager layer record (tests and notebooks that rebuild a model from scratch)."""
     _eager.clear()
@@ -96,3 +110,57 @@ def check_same_shapes(where: str, mode: str, what: str, names: Sequence[str], te
     msg = (f"{where}: {mode} needs all {what} to have the same shape and dtype, got {listing}. "
            f"Make the candidates agree (e.g. project channels or pad), or use classic_mode")
     raise ValueError(msg)
+
+
+_VARIABLE_ERRORS = ("lifted out of", "control-flow", "singleton tf.Variable")
+VARIABLE_HINT = ("enas_mode builds every candidate op inside a branch (a TF1 conditional, or tf.switch_case "
+                 "in eager and tf.function code), so variables the op creates must be lifted out of the "
+                 "branch: "
+                 "use tf.compat.v1.get_variable(...) or a callable initial value, "
+                 "tf.Variable(lambda: tf.random.truncated_normal(shape)); in TF2 code create each weight "
+                 "once (e.g. in a dict keyed by layer and op) and reuse it on later calls")
+
+
+def call_op(tf: Any, mode: str, where: str, name: str, func: Any, inputs: list[Any],
+            kwargs: Mapping[str, Any]) -> Any:
+    """Call candidate op ``name`` and return its output as a tensor; errors name the layer and the op.
+
+    An exception from the op itself keeps its type (``ValueError``/``TypeError`` get a message naming the
+    layer and op, any other type gets that as a note); a non-tensor result is a ``TypeError``.
+    """
+    context = (f"{where}: candidate op {name!r} failed while {mode} built it ({mode} builds every candidate, "
+               "classic_mode only the chosen one)")
+    try:
+        out = func(inputs, **kwargs)
+    except Exception as exc:
+        if type(exc) in (ValueError, TypeError):  # (a subclass may need other constructor arguments)
+            variable = mode == "enas_mode" and any(s in str(exc) for s in _VARIABLE_ERRORS)
+            hint = f"\n{VARIABLE_HINT}" if variable else ""
+            msg = f"{context}: {type(exc).__name__}: {exc}{hint}"
+            raise type(exc)(msg) from exc
+        add_note = getattr(exc, "add_note", None)  # Python 3.11+
+        if add_note is not None:
+            add_note(context)
+        raise
+    return to_tensor(tf, out, f"{where}: candidate op {name!r} returned",
+                     "one tensor (every candidate of a layer returns a tensor of the same shape and dtype)")
+
+
+def to_tensor(tf: Any, value: Any, what: str, expected: str) -> Any:
+    """``value`` as a tensor; ``None``, lists, tuples, dicts or anything unconvertible are a ``TypeError``."""
+    if value is None or isinstance(value, (list, tuple, Mapping)):
+        got = "None" if value is None else f"a {type(value).__name__} of {len(value)} items"
+        msg = f"{what} {got}; expected {expected}"
+        raise TypeError(msg)
+    try:
+        return tf.convert_to_tensor(value)
+    except (ValueError, TypeError) as exc:
+        msg = f"{what} {type(value).__name__} {value!r:.80}, not a tensor ({exc}); expected {expected}"
+        raise TypeError(msg) from None
+
+
+def check_sibling(where: str, mode: str, name: str, out: Any, built: Mapping[str, Any]) -> None:
+    """enas: compare one candidate's output with those built before it (before TF merges the branches)."""
+    if built:
+        names = [*built, name]
+        check_same_shapes(where, mode, "candidate ops' outputs", names, [*built.values(), out])

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _config, _params
-from ._layers import Layer, check_same_shapes, layers_of
+from ._layers import Layer, call_op, check_same_shapes, layers_of, mode_layers, to_tensor
 from ._tf import EAGER, context_key, make_variable, session_key, var_name
 
 _FLAG = "nastune/oneshot_training"
@@ -59,11 +59,12 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
     chosen = []
     if names:
         rate = layer.extra["rates"][0]
-        tensors = [tf.convert_to_tensor(optional_inputs[n]) for n in names]
+        tensors = [to_tensor(tf, optional_inputs[n], f"{where}: optional input {n!r} is", "a tensor")
+                   for n in names]
         for i, value in enumerate(tensors):
             chosen.append(value * _factor(tf, training, rate, layer.extra["input_weights"][i], value.dtype))
-    outputs = [tf.convert_to_tensor(funcs[name]([list(fixed_inputs), list(chosen)],
-                                                **dict(funcs_args.get(name, {})))) for name in funcs]
+    outputs = [call_op(tf, "oneshot_mode", where, name, funcs[name], [list(fixed_inputs), list(chosen)],
+                       dict(funcs_args.get(name, {}))) for name in funcs]
     check_same_shapes(where, "oneshot_mode", "candidate ops' outputs", list(funcs), outputs)
     rate = layer.extra["rates"][1]
     return tf.add_n([out * _factor(tf, training, rate, layer.extra["op_weights"][j], out.dtype)
@@ -82,8 +83,8 @@ def _assign(tf: Any, session: Any, pairs: list[tuple[Any, Any]]) -> None:
 def evaluate(tf: Any, session: Any = None, architecture: Mapping[str, Any] | None = None) -> None:
     """Switch dropout off; with ``architecture`` (native or converted) keep only its ops and inputs."""
     tf = _tf_module(tf)
-    key = session_key(tf, session, "oneshot_mode")
-    layers = [layer for layer in layers_of(key).values() if layer.mode == "oneshot_mode"]
+    key = session_key(tf, session, "oneshot_mode", "oneshot_evaluate(tf, session)")
+    layers = mode_layers(key, "oneshot_mode", "oneshot_evaluate(tf, session)")
     pairs: list[tuple[Any, Any]] = []
     for layer in layers:
         if architecture is None:
@@ -100,7 +101,8 @@ def evaluate(tf: Any, session: Any = None, architecture: Mapping[str, Any] | Non
 def train(tf: Any, session: Any = None) -> None:
     """Switch path dropout back on (the default state)."""
     tf = _tf_module(tf)
-    key = session_key(tf, session, "oneshot_mode")
+    key = session_key(tf, session, "oneshot_mode", "oneshot_train(tf, session)")
+    mode_layers(key, "oneshot_mode", "oneshot_train(tf, session)")
     _assign(tf, session if key is not EAGER else None, [(_training_flag(tf, key), True)])
 
 

@@ -22,7 +22,7 @@ class TensorFlowMissing(NastunersError, ImportError):
     """A TensorFlow nasMode was used but TensorFlow is not installed (or not importable)."""
 
 
-def load_tf(tf_arg: Any, mode: str) -> Any:
+def load_tf(tf_arg: Any, mode: str, where: str = "") -> Any:
     """Return the TF2 ``tensorflow`` module after checking what the trial passed as ``tf``.
 
     Compiled code passes the top-level ``tensorflow`` module; users may pass ``tensorflow.compat.v1`` (or
@@ -38,8 +38,9 @@ def load_tf(tf_arg: Any, mode: str) -> Any:
         raise RuntimeError(msg)
     name = getattr(tf_arg, "__name__", "")
     if not name.startswith("tensorflow"):
-        msg = (f"{mode}: tf must be the TensorFlow module (tensorflow or tensorflow.compat.v1), "
-               f"got {type(tf_arg).__name__} {name or tf_arg!r}")
+        at = f" ({where})" if where else ""
+        msg = (f"{mode}{at}: tf must be the TensorFlow module (tensorflow or tensorflow.compat.v1), got "
+               f"{type(tf_arg).__name__} {name or tf_arg!r}; pass tf=tf after `import tensorflow as tf`")
         raise TypeError(msg)
     return import_tf(mode)
 
@@ -66,19 +67,21 @@ def context_key(tf: Any) -> Any:
         return tf.compat.v1.get_default_graph()
 
 
-def session_key(tf: Any, session: Any, mode: str) -> Any:
-    """The context key a ``training_update`` works on: the session's graph, or eager without a session."""
-    if session is not None:
+def session_key(tf: Any, session: Any, mode: str, call: str = "") -> Any:
+    """The context key ``call`` (default: ``training_update``) works on: the session's graph, else eager."""
+    if session is not None:  # (called once per training step: messages are built only when needed)
         graph = getattr(session, "graph", None)
         if graph is None or not hasattr(session, "run"):
-            msg = (f"training_update({mode!r}): session must be a tf.compat.v1.Session, "
-                   f"got {type(session).__name__}")
+            msg = (f"{call or f'training_update({mode!r})'}: session must be a tf.compat.v1.Session, got "
+                   f"{type(session).__name__}")
             raise TypeError(msg)
         return graph
     key = context_key(tf)
     if key is not EAGER:
-        msg = (f"training_update({mode!r}) in TF1 graph mode needs the session that runs the graph: "
-               "write @nni.training_update(tf=tf, session=sess) (or nni.training_update(mode, tf, sess)); "
+        call = call or f"training_update({mode!r})"
+        example = ("@nni.training_update(tf=tf, session=sess) (or nni.training_update(mode, tf, sess))"
+                   if call.startswith("training_update") else f"{call.split('(')[0]}(tf, sess)")
+        msg = (f"{call} in TF1 graph mode needs the session that runs the graph: write {example}; "
                "only TF2 eager code may omit it")
         raise RuntimeError(msg)
     return EAGER
