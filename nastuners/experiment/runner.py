@@ -137,7 +137,13 @@ def _space_file(config: ExperimentConfig) -> dict[str, Any]:
 def _make_tuner(config: ExperimentConfig, space: dict[str, Any]) -> Any:
     if config.tuner is None:
         return _NoTuner(config.max_trials or 1)
-    tuner = build_tuner(config.tuner, config.seed)
+    try:
+        tuner = build_tuner(config.tuner, config.seed)
+    except ConfigError as exc:  # "tuner.classArgs: ..." etc.: say which config file
+        if config.source and not str(exc).startswith(config.source):
+            msg = f"{config.source}: {exc}"
+            raise ConfigError(msg) from exc
+        raise
     tuner.update_search_space(space)
     return tuner
 

@@ -35,11 +35,12 @@ def test_tuner_file_calling_sys_exit_at_import(tmp_path: Path, home: Path, capsy
                                        "parser.parse_args(['--bogus'])\n\nclass T:\n    pass\n")
     tuner = {"codeDir": str(code), "classFileName": "cli_tuner.py", "className": "T"}
     exp_dir = tmp_path / "exp"
-    assert run_cli("run", str(_config(tmp_path, tuner)), "--experiment-dir", str(exp_dir), "--quiet") == 2
+    config = _config(tmp_path, tuner)
+    assert run_cli("run", str(config), "--experiment-dir", str(exp_dir), "--quiet") == 2
     err = capsys.readouterr().err
     first = err.splitlines()[0]
-    assert first == (f"nastune: error: tuner.classFileName: importing {code / 'cli_tuner.py'}: it called "
-                     "sys.exit(2) while being imported; guard module-level code with "
+    assert first == (f"nastune: error: {config}: tuner.classFileName: importing {code / 'cli_tuner.py'}: "
+                     "it called sys.exit(2) while being imported; guard module-level code with "
                      "`if __name__ == '__main__':`")
     # argparse's own usage/error lines only appear quoted under ours, never as a bare "usage:" line
     assert "    | usage: mytool" in err and "    | mytool: error: unrecognized arguments: --bogus" in err
@@ -167,18 +168,19 @@ def test_rejected_class_argument_is_said_once(tmp_path: Path, home: Path, capsys
     config = _config(tmp_path, {"builtinTunerName": "random", "classArgs": {"seed": "banana"}})
     assert run_cli("run", str(config), "--quiet") == 2
     err = capsys.readouterr().err
-    assert err.startswith("nastune: error: tuner.classArgs: tuner 'random' rejected its class arguments "
-                          "{'seed': 'banana'}: seed must be an int or None, got 'banana'")
-    assert err.count("rejected") == 1
+    assert err.startswith(f"nastune: error: {config}: tuner.classArgs: tuner 'random' rejected its class "
+                          "arguments {'seed': 'banana'}: seed must be an int or None, got 'banana'")
+    assert err.count("rejected its") == 1 and err.count("banana") == 2
     _nothing_created(home)
 
 
 # -- #17: did-you-mean and the accepted names ---------------------------------------------------------------
 def test_misspelt_class_name_lists_the_classes_of_the_file(tmp_path: Path, home: Path, capsys) -> None:
-    assert run_cli("run", str(toy_config(tmp_path, tuner={"className": "SweepTunr"})), "--quiet") == 2
+    config = toy_config(tmp_path, tuner={"className": "SweepTunr"})
+    assert run_cli("run", str(config), "--quiet") == 2
     err = capsys.readouterr().err
-    assert err == (f"nastune: error: tuner.className: {TOY / 'tuners.py'} defines no class 'SweepTunr' "
-                   "(did you mean 'SweepTuner'?); the classes it defines: CycleTuner, LogTuner, "
+    assert err == (f"nastune: error: {config}: tuner.className: {TOY / 'tuners.py'} defines no class "
+                   "'SweepTunr' (did you mean 'SweepTuner'?); the classes it defines: CycleTuner, LogTuner, "
                    "NoMoreTrialError, SweepTuner; set className to one of them\n")
     # a name the file has, but not a class ('itertools' is a module it imports): said so; no guess
     assert run_cli("run", str(toy_config(tmp_path, tuner={"className": "itertools"})), "--quiet") == 2
