@@ -9,8 +9,8 @@ Deferred writes (``defer=True``): the runner answers a multi-phase fetch first a
 parameter, the superseded parameter's derived final result) right after the answer went out, in one
 transaction, before it handles the next event (:meth:`Store.flush`). Any other write or read flushes them
 first, so the database always holds a prefix of the experiment's history: a runner killed between the answer
-and the commit loses only rows that nothing else referred to yet (the trial that got the answer dies with the
-runner's channel).
+and the commit loses only rows that nothing else referred to yet (the trial that got the answer can report
+nothing more: its channel is gone, and resume kills it if it still runs).
 """
 
 from __future__ import annotations
