@@ -6,6 +6,7 @@ End to end with PPO (which waits for every result of its batch) and at the store
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,52 @@ def test_best_and_export_tell_derived_results_from_reported_ones(home: Path, tmp
     assert run_cli("experiment", "trials", str(exp), "--json") == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["final"] == pytest.approx(own.value) and row["derived_finals"] == 4
+
+
+def test_sigkill_while_a_trial_streams_fetches_leaves_a_consistent_prefix(home: Path, tmp_path: Path) -> None:
+    """The runner answers a fetch before it commits the fetch's rows (the new parameter and the superseded
+    one's derived final, in one transaction). Killed at an arbitrary point of a stream of fetches, it leaves
+    a database where both rows exist or neither does, and resume continues from it."""
+    import signal
+    import sqlite3
+    import time
+
+    from exp_helpers import spawn_cli
+
+    config = toy_config(tmp_path, multiPhase=True, maxTrialNum=1, trialConcurrency=1,
+                        tuner={"className": "CycleTuner"},
+                        trial={"command": "python3 enas_trial.py --steps 1000"})
+    runner = spawn_cli("run", str(config), "--quiet", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 60
+        while time.monotonic() < end:  # until the stream is well under way
+            assert runner.poll() is None, "the runner ended before the test could kill it"
+            root = home / "experiments"
+            dbs = list(root.glob("*/experiment.db")) if root.is_dir() else []
+            if dbs:
+                try:
+                    with sqlite3.connect(f"file:{dbs[0]}?mode=ro", uri=True) as con:
+                        if con.execute("SELECT COUNT(*) FROM parameters").fetchone()[0] >= 40:
+                            break
+                except sqlite3.OperationalError:
+                    pass
+            time.sleep(0.02)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(timeout=10)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    exp = only_experiment(home)
+    store = Store(exp, read_only=True)
+    pids = [pid for pid, _, _ in store.parameters()]
+    assert len(pids) >= 40 and pids == list(range(len(pids)))  # no gap: rows are committed in order
+    derived = sorted(m.parameter_id for m in store.metrics("final") if m.derived)
+    # a parameter's derived final was committed with the next parameter (one trial: ids are consecutive)
+    assert derived == list(range(len(pids) - 1)), (derived[-3:], len(pids))
+    store.close()
+    assert run_cli("resume", exp.name, "--quiet") == 0  # the interrupted trial is not counted: one more runs
+    store = Store(exp, read_only=True)
+    assert [t.status for t in store.trials()] == ["INTERRUPTED", "SUCCEEDED"]
+    after = [pid for pid, _, _ in store.parameters()]
+    assert after[:len(pids)] == pids and after == list(range(len(after)))  # ids go on after the prefix
+    assert len(after) == len(pids) + 1000
