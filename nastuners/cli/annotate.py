@@ -49,7 +49,8 @@ def register(subparsers: Any, groups: dict[str, Any]) -> None:
 
 @contextmanager
 def _warnings_to_stderr() -> Iterator[None]:
-    """Show every annotation warning (not once per location), also when the command then fails."""
+    """Show each annotation warning (every location, once per text: :func:`emit_warning`), also when the
+    command then fails."""
     from ..annotation import AnnotationWarning
 
     caught: list[warnings.WarningMessage] = []
@@ -59,10 +60,7 @@ def _warnings_to_stderr() -> Iterator[None]:
             yield
     finally:
         for item in caught:
-            if issubclass(item.category, AnnotationWarning):
-                emit_warning(item.message)
-            else:  # the CLI's formatter (main.show_warning) when run as `nastune`
-                warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+            emit_warning(item.message)
 
 
 def _check_output_file(path: str | None, flag: str) -> None:

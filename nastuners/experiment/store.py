@@ -119,7 +119,6 @@ class Store:
         if not create and not self.path.exists():
             _bad(f"{self.path}: no experiment database here")
         self._deferred: list[tuple[str, tuple[Any, ...]]] = []
-        self._deferred_final = False  # a final metric is among the deferred rows
         try:
             if read_only:
                 self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
@@ -177,7 +176,6 @@ class Store:
         if not self._deferred:
             return None
         pending, self._deferred = self._deferred, []
-        final, self._deferred_final = self._deferred_final, False
         last = None
         with self.db:
             self.db.execute("BEGIN")
@@ -185,7 +183,7 @@ class Store:
                 cur = self.db.execute(sql, args)
                 if sql is _ADD_METRIC and args[2] == "final":
                     last = cur.lastrowid
-        return int(last) if final and last is not None else None
+        return None if last is None else int(last)
 
     # experiment -------------------------------------------------------------------------------------------
     def create_experiment(self, exp_id: str, name: str | None, config: dict[str, Any],
@@ -288,7 +286,6 @@ class Store:
                 int(derived))
         if defer:
             self._deferred.append((_ADD_METRIC, args))
-            self._deferred_final |= kind == "final"
             return None
         return int(self._write(_ADD_METRIC, args).lastrowid or 0)
 

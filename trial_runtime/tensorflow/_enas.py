@@ -92,9 +92,7 @@ def build(tf: Any, mutable_id: str, layer_id: str, funcs: Mapping[str, Any], fun
         output = _select_in_graph(tf, index, branches, name, shared)
     else:
         output = tf.switch_case(index, branches, name=name)
-    if len(traced) > 1:
-        check_same_shapes(where, "enas_mode", "candidate ops' outputs", list(traced), list(traced.values()))
-    elif key is EAGER and tf.executing_eagerly():
+    if len(traced) == 1 and key is EAGER and tf.executing_eagerly():  # (traced branches: checked above)
         _check_eager_shape(layer, output, where)
     return output
 
